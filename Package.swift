@@ -1,0 +1,100 @@
+// swift-tools-version: 6.2
+//
+// Arbiter: an orchestrator for RLVR post-training runs.
+// Modules follow dependency boundaries (see docs/architecture.md):
+//   ArbiterCore      value types only, no I/O, no NIO
+//   ArbiterConfig    YAML run configuration: decoding, validation (Yams)
+//   ArbiterData      streaming dataset loaders (MoReBench CSV, ToMBench JSONL, tables)
+//   ArbiterNumerics  advantage estimators, shaping, diversity (CBLAS, CLAPACKE)
+//   ArbiterRewards   rubric judge scoring, ToMBench verifier, Social-R1 rewards
+//   ArbiterInference, ArbiterStore, ArbiterTrainer, ArbiterEngine, ArbiterServer:
+//                    I/O parts, each behind its own heavy dependency as it lands
+//   ArbiterTesting   test doubles that speak the real wire protocols
+//   arbiter          the executable: parses arguments, wires services
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Arbiter",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "arbiter", targets: ["arbiter"]),
+        .library(name: "ArbiterCore", targets: ["ArbiterCore"]),
+        .library(name: "ArbiterNumerics", targets: ["ArbiterNumerics"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLAPACKE",
+            path: "Sources/CLAPACKE",
+            providers: [.apt(["liblapacke-dev", "liblapack-dev"])]
+        ),
+        .target(name: "ArbiterCore", swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterConfig",
+            dependencies: [
+                "ArbiterCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "ArbiterData", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterNumerics",
+            dependencies: ["ArbiterCore", "CBLAS", "CLAPACKE"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "ArbiterRewards", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(name: "ArbiterInference", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(name: "ArbiterStore", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(name: "ArbiterTrainer", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterEngine",
+            dependencies: [
+                "ArbiterCore", "ArbiterConfig", "ArbiterData", "ArbiterNumerics", "ArbiterRewards",
+                "ArbiterInference", "ArbiterStore", "ArbiterTrainer",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "ArbiterServer", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterTesting",
+            dependencies: ["ArbiterCore"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "arbiter",
+            dependencies: [
+                "ArbiterCore", "ArbiterConfig", "ArbiterData", "ArbiterNumerics", "ArbiterRewards",
+                "ArbiterEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterConfigTests",
+            dependencies: ["ArbiterConfig", "ArbiterCore", "ArbiterTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ArbiterDataTests", dependencies: ["ArbiterData", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterNumericsTests", dependencies: ["ArbiterNumerics", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterRewardsTests", dependencies: ["ArbiterRewards", "ArbiterData", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterCLITests", dependencies: ["arbiter", "ArbiterTesting"], swiftSettings: swiftSettings),
+    ]
+)
