@@ -30,6 +30,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,6 +52,7 @@ let package = Package(
             name: "ArbiterConfig",
             dependencies: [
                 "ArbiterCore",
+                "ArbiterNumerics",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -58,9 +64,38 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "ArbiterRewards", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
-        .target(name: "ArbiterInference", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
-        .target(name: "ArbiterStore", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
-        .target(name: "ArbiterTrainer", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterInference",
+            dependencies: [
+                "ArbiterCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ArbiterStore",
+            dependencies: [
+                "ArbiterCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ArbiterTrainer",
+            dependencies: [
+                "ArbiterCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ArbiterEngine",
             dependencies: [
@@ -72,7 +107,13 @@ let package = Package(
         .target(name: "ArbiterServer", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .target(
             name: "ArbiterTesting",
-            dependencies: ["ArbiterCore"],
+            dependencies: [
+                "ArbiterCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -92,8 +133,18 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ArbiterDataTests", dependencies: ["ArbiterData", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "ArbiterNumericsTests", dependencies: ["ArbiterNumerics", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterDataTests",
+            dependencies: ["ArbiterData", "ArbiterCore", "ArbiterTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArbiterNumericsTests",
+            dependencies: ["ArbiterNumerics", "ArbiterCore", "ArbiterTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ArbiterRewardsTests", dependencies: ["ArbiterRewards", "ArbiterData", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterCLITests", dependencies: ["arbiter", "ArbiterTesting"], swiftSettings: swiftSettings),
     ]

@@ -1,17 +1,27 @@
 import ArbiterCore
+import ArbiterNumerics
 
-/// Checks the advantage section against the numeric core's estimator parser.
+/// Checks the advantage section with the numeric core's own estimator parser, so the config
+/// and the numerics can never disagree about names, parameters or ranges.
 enum AdvantageParamsCheck {
     struct Problem: Error {
-        var param: String?
+        var field: String
         var message: String
     }
 
-    static func check(estimator: String, params: [String: ConfigValue], componentCount: Int) throws {
-        // Replaced by ArbiterNumerics' estimator parser once it lands.
-        let known = ["grpo", "dr_grpo", "rloo", "maxrl", "opo", "reinforce_pp", "reinforce_pp_baseline", "gdpo", "flowrl_tb"]
-        guard known.contains(estimator) else {
-            throw Problem(param: nil, message: "unknown estimator `\(estimator)`; known: \(known.joined(separator: ", "))")
+    static func check(estimator: String, params: [String: ConfigValue], componentCount: Int) throws(Problem) {
+        let parsed: AdvantageEstimator
+        do {
+            parsed = try AdvantageEstimator(name: estimator, params: params)
+        } catch let e as NumericsError {
+            throw Problem(field: e.context ?? "advantage", message: e.message)
+        } catch {
+            throw Problem(field: "advantage", message: "\(error)")
+        }
+        if case .gdpo(let weights, _) = parsed, weights.count != componentCount {
+            throw Problem(
+                field: "advantage.params.weights",
+                message: "gdpo needs one weight per reward component: \(weights.count) weights for \(componentCount) components")
         }
     }
 }

@@ -6,8 +6,10 @@ import Yams
 public struct LoadedConfig: Sendable {
     /// The decoded configuration.
     public var config: RunConfig
-    /// The file it came from.
+    /// The file it came from (absolute).
     public var url: URL
+    /// The path as the user gave it, used in messages.
+    public var displayPath: String
     /// The exact YAML text (recorded with the run).
     public var yamlText: String
     /// SHA-256 of the YAML text.
@@ -82,7 +84,8 @@ public enum ConfigLoader {
             issues.append(ConfigIssue(file: file, line: nil, column: nil, field: "", message: "\(error)"))
             return (nil, sorted(issues))
         }
-        let loaded = LoadedConfig(config: config, url: url, yamlText: text, hash: SHA256.hex(text), warnings: [])
+        let loaded = LoadedConfig(
+            config: config, url: url.absoluteURL.standardizedFileURL, displayPath: file, yamlText: text, hash: SHA256.hex(text), warnings: [])
         var validator = ConfigValidator(loaded: loaded, root: root, environment: environment)
         validator.validate()
         issues += validator.issues

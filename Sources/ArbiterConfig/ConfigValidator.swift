@@ -26,7 +26,7 @@ struct ConfigValidator {
         let path = FieldPath(field)
         let (node, complete, keyNode) = path.locate(in: root)
         let mark = complete ? (node.mark ?? keyNode?.mark) : node.mark
-        issues.append(ConfigIssue(file: loaded.url.relativePath, line: mark?.line, column: mark?.column, field: field, message: message, severity: severity))
+        issues.append(ConfigIssue(file: loaded.displayPath, line: mark?.line, column: mark?.column, field: field, message: message, severity: severity))
     }
 
     mutating func validate() {
@@ -200,10 +200,8 @@ struct ConfigValidator {
         let a = config.advantage
         do {
             try AdvantageParamsCheck.check(estimator: a.estimator, params: a.params, componentCount: config.rewards.effectiveComponents.count)
-        } catch let e as AdvantageParamsCheck.Problem {
-            report(e.param.map { "advantage.params.\($0)" } ?? "advantage.estimator", e.message)
         } catch {
-            report("advantage", "\(error)")
+            report(error.field, error.message)
         }
         if a.estimator == "flowrl_tb" && config.reference == nil {
             report("advantage.estimator", "flowrl_tb needs reference logprobs ℓ_ref: add a `reference` section (model and endpoints)")

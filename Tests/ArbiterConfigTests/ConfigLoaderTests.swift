@@ -202,6 +202,25 @@ struct ConfigLoaderTests {
         #expect(fields.contains("sampling.overlong.buffer"))
     }
 
+    @Test func estimatorParamsAreCheckedByTheNumericCore() throws {
+        let s = try Scratch()
+        let unknown = minimalConfig + "\nadvantage:\n  estimator: grpoo\n"
+        let (_, i1) = ConfigLoader.check(try s.write("est1.yaml", unknown))
+        let e1 = try #require(i1.first { $0.field == "advantage.estimator" })
+        #expect(e1.line == 15)
+        #expect(e1.message.contains("grpo"))
+
+        let badParam = minimalConfig + "\nadvantage:\n  estimator: grpo\n  params:\n    std: biased\n    epsilonn: 1\n"
+        let (_, i2) = ConfigLoader.check(try s.write("est2.yaml", badParam))
+        #expect(i2.contains { $0.field.hasPrefix("advantage.params.") && $0.line != nil })
+
+        let gdpo = minimalConfig + "\nadvantage:\n  estimator: gdpo\n  params:\n    weights: [1, 2]\n"
+        let (_, i3) = ConfigLoader.check(try s.write("est3.yaml", gdpo))
+        let e3 = try #require(i3.first { $0.field == "advantage.params.weights" })
+        #expect(e3.message.contains("one weight per reward component"))
+        #expect(e3.line == 17)
+    }
+
     @Test func syntaxErrorHasLine() throws {
         let s = try Scratch()
         let (loaded, issues) = ConfigLoader.check(try s.write("syntax.yaml", "run:\n  name: [unclosed\n"))

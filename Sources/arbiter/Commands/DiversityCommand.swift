@@ -1,16 +1,28 @@
+import ArbiterNumerics
 import ArgumentParser
+import Foundation
 
-/// `arbiter diversity`: Compute diversity metrics over embeddings.
+/// `arbiter diversity --input FILE`: diversity metrics over groups of embeddings, JSON in, JSON out.
 struct DiversityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diversity",
-        abstract: "Compute diversity metrics over embeddings. (not implemented yet: issue 3)"
+        abstract: "Compute diversity metrics over embeddings.",
+        discussion: """
+            Reads {"groups": [{"embeddings": [[...], ...]}]} and prints {"groups": [{"mean_pairwise_cosine": \
+            X, "vendi": Y}]}, one entry per group: the mean off-diagonal cosine similarity and the Vendi \
+            score (exp of the entropy of the eigenvalues of the cosine Gram matrix divided by n).
+            """
     )
 
-    @Argument(parsing: .captureForPassthrough, help: "Arguments (none are accepted until this lands).")
-    var arguments: [String] = []
+    @Option(help: "The request JSON file, or - for standard input.")
+    var input: String
 
     func run() async throws {
-        try notImplemented("diversity", issue: 3, what: "the numeric core")
+        do {
+            let data = try NumericsInput.read(input)
+            print(try DiversityRequest.decode(from: data).run().jsonString())
+        } catch let error as NumericsError {
+            try NumericsInput.fail("diversity", error)
+        }
     }
 }
