@@ -147,5 +147,10 @@ let package = Package(
         ),
         .testTarget(name: "ArbiterRewardsTests", dependencies: ["ArbiterRewards", "ArbiterData", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterCLITests", dependencies: ["arbiter", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterTrainerTests",
+            dependencies: ["ArbiterTrainer", "ArbiterCore", "ArbiterTesting"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
