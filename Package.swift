@@ -147,6 +147,7 @@ let package = Package(
         ),
         .testTarget(name: "ArbiterRewardsTests", dependencies: ["ArbiterRewards", "ArbiterData", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterCLITests", dependencies: ["arbiter", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterInferenceTests", dependencies: ["ArbiterInference", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterTrainerTests",
             dependencies: ["ArbiterTrainer", "ArbiterCore", "ArbiterTesting"],

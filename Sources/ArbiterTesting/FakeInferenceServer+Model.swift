@@ -1,0 +1,63 @@
+/// The fake server's deterministic "model": every answer is a pure function of the request's
+/// prompt, seed, choice index and `max_tokens`, so a run's rollouts are reproducible wherever
+/// and however often a request is sent (retries, hedges, re-routing).
+public enum FakeModel {
+    /// The vocabulary size token ids are drawn from.
+    public static let vocabulary = 32_000
+
+    /// FNV-1a over UTF-8.
+    public static func fnv(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
+    }
+
+    /// SplitMix64 finalizer.
+    public static func mix(_ z: UInt64) -> UInt64 {
+        var z = z &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Prompt token ids of a text prompt: one token per whitespace-separated word.
+    public static func tokenize(_ text: String) -> [Int] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map {
+            Int(fnv(String($0)) % UInt64(vocabulary - 1000)) + 1000
+        }
+    }
+
+    /// The text of token `id` (ends with a space, so texts concatenate like words).
+    public static func tokenText(_ id: Int) -> String { "w\(id) " }
+
+    /// The prompt's token id of a position when the prompt came as text.
+    public static func promptLogprob(tokenID: Int, position: Int) -> Double {
+        -Double(mix(UInt64(tokenID) &* 31 &+ UInt64(position)) % 5000) / 1000
+    }
+
+    /// One sampled completion.
+    public struct Sample: Sendable, Hashable {
+        public var tokenIDs: [Int]
+        public var logprobs: [Double]
+        public var finishReason: String
+        public var text: String { tokenIDs.map(FakeModel.tokenText).joined() }
+    }
+
+    /// The completion of `prompt` for `seed` and choice `index`, at most `maxTokens` long:
+    /// 1–24 tokens; a sample cut by `maxTokens` finishes with `length`.
+    public static func sample(prompt: [Int], seed: UInt64, index: Int, maxTokens: Int) -> Sample {
+        var h: UInt64 = seed
+        for t in prompt { h = mix(h ^ UInt64(t)) }
+        h = mix(h ^ (UInt64(index) &* 0x5851_F42D_4C95_7F2D))
+        let natural = Int(h % 24) + 1
+        let length = min(natural, max(0, maxTokens))
+        var ids: [Int] = []
+        var lps: [Double] = []
+        for k in 0..<length {
+            h = mix(h &+ UInt64(k))
+            ids.append(Int(h % UInt64(vocabulary)))
+            lps.append(-Double((h >> 40) % 4096) / 1024)
+        }
+        return Sample(tokenIDs: ids, logprobs: lps, finishReason: natural > maxTokens ? "length" : "stop")
+    }
+}
