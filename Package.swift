@@ -146,6 +146,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ArbiterRewardsTests", dependencies: ["ArbiterRewards", "ArbiterData", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterEngineTests",
+            dependencies: ["ArbiterEngine", "ArbiterInference", "ArbiterRewards", "ArbiterCore", "ArbiterTesting"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ArbiterCLITests", dependencies: ["arbiter", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterInferenceTests", dependencies: ["ArbiterInference", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
