@@ -118,7 +118,7 @@ struct InferenceClientTests {
             var out: [(InferenceError.Code, Double?)] = []
             for k in 0..<8 {
                 do {
-                    _ = try await client.generate(call, endpoint: k == 7 ? 1 : 0, timeout: .milliseconds(300))
+                    _ = try await client.generate(call, endpoint: k == 7 ? 1 : 0, timeout: .milliseconds(1500))
                     out.append((.notImplemented, nil))
                 } catch let error as InferenceError {
                     out.append((error.code, error.retryAfter))
