@@ -120,7 +120,7 @@ let package = Package(
             name: "arbiter",
             dependencies: [
                 "ArbiterCore", "ArbiterConfig", "ArbiterData", "ArbiterNumerics", "ArbiterRewards",
-                "ArbiterEngine",
+                "ArbiterEngine", "ArbiterStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -152,6 +152,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ArbiterCLITests", dependencies: ["arbiter", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterStoreTests", dependencies: ["ArbiterStore", "ArbiterCore", "ArbiterTesting", "arbiter"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterInferenceTests", dependencies: ["ArbiterInference", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterTrainerTests",

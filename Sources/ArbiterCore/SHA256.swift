@@ -45,13 +45,13 @@ public struct SHA256: Sendable {
         var copy = self
         let bitLength = length &* 8
         copy.buffer.append(0x80)
-        while copy.buffer.count % 64 != 56 {
-            copy.buffer.append(0)
-            if copy.buffer.count == 64 {
-                copy.processBlock()
-                copy.buffer.removeAll(keepingCapacity: true)
-            }
+        if copy.buffer.count > 56 {
+            // No room for the 8-byte length: pad out this block and start a fresh one.
+            while copy.buffer.count < 64 { copy.buffer.append(0) }
+            copy.processBlock()
+            copy.buffer.removeAll(keepingCapacity: true)
         }
+        while copy.buffer.count < 56 { copy.buffer.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) {
             copy.buffer.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
         }

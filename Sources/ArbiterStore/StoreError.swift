@@ -1,11 +1,23 @@
 /// The error type of ArbiterStore: a stable code plus context.
-///
-/// The append-only reward log lands in issue 6.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Stable error codes.
     public enum Code: String, Sendable, Equatable {
         case notImplemented = "not_implemented"
         case invalidInput = "invalid_input"
+        /// The run, batch or row named does not exist.
+        case notFound = "not_found"
+        /// A row with the same key (run id, group id, rollout id, batch id, consumed prompt) exists.
+        case duplicate
+        /// The step is already committed: its rows are sealed by the hash chain.
+        case stepSealed = "step_sealed"
+        /// A write tried to change an append-only row.
+        case appendOnly = "append_only"
+        /// The database file could not be opened, migrated or read.
+        case database
+        /// The store's contents are inconsistent with themselves (bad blob, unknown enum value).
+        case corrupt
+        /// The store writer was closed, or failed earlier and refuses further writes.
+        case writerClosed = "writer_closed"
     }
 
     /// The code.

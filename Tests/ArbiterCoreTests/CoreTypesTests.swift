@@ -22,6 +22,29 @@ struct CoreTypesTests {
         #expect(SHA256.hexString(h.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    @Test func sha256AtEveryPaddingBoundary() throws {
+        // Lengths around the 55/56/63/64-byte padding edges, against the system's sha256sum.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum") else {
+            print("SKIP: /usr/bin/sha256sum absent; padding-boundary cross-check skipped")
+            return
+        }
+        for n in [0, 1, 54, 55, 56, 57, 62, 63, 64, 65, 119, 120, 127, 128, 191] {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(n)-\(UUID().uuidString)")
+            try Data(bytes).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            p.arguments = [url.path]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(SHA256.hex(bytes) == String(out.prefix(64)), "length \(n)")
+        }
+    }
+
     @Test func promptIDsAreStableAndContentDerived() {
         let a = PromptID(canonicalContent: "story\u{1f}question")
         let b = PromptID(canonicalContent: "story\u{1f}question")

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks.",
-        subcommands: [BenchNumericsCommand.self, BenchInferenceCommand.self]
+        subcommands: [BenchNumericsCommand.self, BenchInferenceCommand.self, BenchStoreCommand.self]
     )
 }
 

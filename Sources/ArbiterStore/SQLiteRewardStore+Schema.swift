@@ -1,0 +1,233 @@
+import GRDB
+
+extension SQLiteRewardStore {
+    /// Tables that only ever receive INSERTs.
+    static let appendOnlyTables = [
+        "steps", "prompts", "texts", "token_arrays", "groups", "consumed_prompts", "rollouts", "judge_configs",
+        "judge_calls", "reward_components", "rewards", "advantages", "batch_samples", "events",
+    ]
+
+    /// The schema migrations. Each runs once per file (GRDB records applied ones), so opening is idempotent.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-reward-log") { db in
+            try db.execute(sql: schemaV1)
+            for t in appendOnlyTables {
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER \(t)_no_update BEFORE UPDATE ON \(t)
+                        BEGIN SELECT RAISE(ABORT, 'arbiter: \(t) is append-only'); END;
+                        CREATE TRIGGER \(t)_no_delete BEFORE DELETE ON \(t)
+                        BEGIN SELECT RAISE(ABORT, 'arbiter: \(t) is append-only'); END;
+                        """)
+            }
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER batches_no_update BEFORE UPDATE OF batch_key, run_key, step, batch_id, payload_hash, created_at ON batches
+                    BEGIN SELECT RAISE(ABORT, 'arbiter: batches are append-only except delivery state'); END;
+                    CREATE TRIGGER batches_no_delete BEFORE DELETE ON batches
+                    BEGIN SELECT RAISE(ABORT, 'arbiter: batches is append-only'); END;
+                    CREATE TRIGGER runs_no_update BEFORE UPDATE OF run_key, run_id, name, mode, config_yaml, config_hash, code_version, run_group, started_at ON runs
+                    BEGIN SELECT RAISE(ABORT, 'arbiter: runs are append-only except status, end time and final hash'); END;
+                    CREATE TRIGGER runs_final_once BEFORE UPDATE OF final_step, final_hash ON runs WHEN OLD.final_hash IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, 'arbiter: a run''s final hash is append-only'); END;
+                    CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs
+                    BEGIN SELECT RAISE(ABORT, 'arbiter: runs is append-only'); END;
+                    """)
+        }
+        return m
+    }
+
+    static let schemaV1 = """
+        CREATE TABLE runs (
+            run_key INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            config_yaml BLOB NOT NULL,
+            config_hash TEXT NOT NULL,
+            code_version TEXT NOT NULL,
+            run_group TEXT,
+            started_at REAL NOT NULL,
+            ended_at REAL,
+            status TEXT NOT NULL,
+            final_step INTEGER,
+            final_hash TEXT
+        );
+        CREATE INDEX runs_by_group ON runs(run_group);
+
+        CREATE TABLE steps (
+            run_key INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            policy_version INTEGER,
+            committed_at REAL NOT NULL,
+            group_count INTEGER NOT NULL,
+            rollout_count INTEGER NOT NULL,
+            judge_call_count INTEGER NOT NULL,
+            batch_count INTEGER NOT NULL,
+            content_hash TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            record_hash TEXT NOT NULL,
+            PRIMARY KEY (run_key, step)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE prompts (
+            prompt_id TEXT PRIMARY KEY,
+            dataset TEXT NOT NULL,
+            text_hash TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE texts (
+            text_key INTEGER PRIMARY KEY,
+            run_key INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            content BLOB NOT NULL,
+            UNIQUE (run_key, step, hash)
+        );
+
+        CREATE TABLE token_arrays (
+            array_key INTEGER PRIMARY KEY,
+            run_key INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            content BLOB NOT NULL,
+            UNIQUE (run_key, step, hash)
+        );
+
+        CREATE TABLE groups (
+            group_key INTEGER PRIMARY KEY,
+            run_key INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            group_id TEXT NOT NULL,
+            prompt_id TEXT NOT NULL,
+            partial INTEGER NOT NULL,
+            sample_count INTEGER NOT NULL,
+            digest BLOB NOT NULL,
+            UNIQUE (run_key, group_id)
+        );
+        CREATE INDEX groups_by_step ON groups(run_key, step);
+
+        CREATE TABLE consumed_prompts (
+            run_key INTEGER NOT NULL,
+            epoch INTEGER NOT NULL,
+            prompt_id TEXT NOT NULL,
+            ordinal INTEGER,
+            group_key INTEGER NOT NULL,
+            PRIMARY KEY (run_key, epoch, prompt_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX consumed_by_group ON consumed_prompts(group_key);
+
+        CREATE TABLE rollouts (
+            rollout_key INTEGER PRIMARY KEY,
+            group_key INTEGER NOT NULL,
+            run_key INTEGER NOT NULL,
+            rollout_id TEXT NOT NULL,
+            prompt_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            endpoint TEXT NOT NULL,
+            policy_version INTEGER NOT NULL,
+            requested_at REAL,
+            first_token_at REAL,
+            completed_at REAL,
+            prompt_text_hash BLOB NOT NULL,
+            prompt_tokens_hash BLOB,
+            completion_text BLOB NOT NULL,
+            completion_token_ids BLOB,
+            completion_logprobs BLOB,
+            finish_reason TEXT NOT NULL,
+            truncated INTEGER NOT NULL,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER NOT NULL,
+            parse_status TEXT,
+            UNIQUE (run_key, rollout_id)
+        );
+        CREATE INDEX rollouts_by_group ON rollouts(group_key);
+
+        CREATE TABLE judge_configs (
+            judge_config_key INTEGER PRIMARY KEY,
+            template_hash TEXT NOT NULL,
+            judge_model TEXT NOT NULL,
+            judge_params TEXT NOT NULL,
+            UNIQUE (template_hash, judge_model, judge_params)
+        );
+
+        CREATE TABLE judge_calls (
+            rollout_key INTEGER NOT NULL,
+            call_index INTEGER NOT NULL,
+            judge_config_key INTEGER NOT NULL,
+            criterion_id TEXT,
+            dimension TEXT,
+            criterion_weight INTEGER,
+            request_hash BLOB NOT NULL,
+            raw_response BLOB,
+            status TEXT NOT NULL,
+            met INTEGER,
+            latency REAL,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            cache_hit INTEGER NOT NULL,
+            error BLOB,
+            PRIMARY KEY (rollout_key, call_index)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE reward_components (
+            rollout_key INTEGER NOT NULL,
+            ordinal INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            value REAL,
+            weight REAL NOT NULL,
+            PRIMARY KEY (rollout_key, ordinal)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE rewards (
+            rollout_key INTEGER PRIMARY KEY,
+            training_reward REAL,
+            aggregates TEXT NOT NULL
+        );
+
+        CREATE TABLE advantages (
+            rollout_key INTEGER PRIMARY KEY,
+            estimator TEXT NOT NULL,
+            params_hash TEXT NOT NULL,
+            value REAL NOT NULL,
+            flow_target REAL
+        );
+
+        CREATE TABLE batches (
+            batch_key INTEGER PRIMARY KEY,
+            run_key INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            batch_id TEXT NOT NULL,
+            payload_hash TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            delivery_attempts INTEGER NOT NULL DEFAULT 0,
+            delivery_outcome TEXT NOT NULL DEFAULT 'pending',
+            trainer_policy_version INTEGER,
+            delivery_updated_at REAL,
+            UNIQUE (run_key, batch_id)
+        );
+        CREATE INDEX batches_by_step ON batches(run_key, step);
+
+        CREATE TABLE batch_samples (
+            batch_key INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            rollout_id TEXT NOT NULL,
+            loss_weight REAL NOT NULL,
+            PRIMARY KEY (batch_key, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX batch_samples_by_rollout ON batch_samples(rollout_id);
+
+        CREATE TABLE events (
+            event_key INTEGER PRIMARY KEY,
+            run_key INTEGER NOT NULL,
+            step INTEGER,
+            at REAL NOT NULL,
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            message TEXT NOT NULL,
+            details TEXT
+        );
+        CREATE INDEX events_by_run ON events(run_key, event_key);
+        """
+}

@@ -1,0 +1,80 @@
+import ArbiterCore
+
+// Turning stored rows back into records, shared by the backends' queries.
+
+extension StoredRollout {
+    /// The rollout as logged.
+    func rollout(promptText: String, promptTokenIDs: [Int]?) throws(StoreError) -> Rollout {
+        let timing: RolloutTiming? =
+            if requestedAt == nil && completedAt == nil && firstTokenAt == nil {
+                nil
+            } else {
+                RolloutTiming(requestedAt: requestedAt ?? 0, firstTokenAt: firstTokenAt, completedAt: completedAt ?? 0)
+            }
+        return Rollout(
+            id: rolloutID, promptID: PromptID(promptID), sampleIndex: sampleIndex, endpoint: endpoint,
+            policyVersion: PolicyVersion(policyVersion), promptText: promptText, completionText: completionText,
+            promptTokenIDs: promptTokenIDs, completionTokenIDs: try completionTokenIDs.map { b throws(StoreError) in try BlobCoding.decodeInt32LE(b) },
+            completionLogprobs: try completionLogprobs.map { b throws(StoreError) in try BlobCoding.decodeFloat32LE(b) },
+            finishReason: FinishReason(rawValue: finishReason) ?? .unknown, completionTokens: completionTokens,
+            timing: timing)
+    }
+}
+
+extension StoredJudgeCall {
+    /// The judge call as logged.
+    func record(requestText: String) -> JudgeCallRecord {
+        JudgeCallRecord(
+            criterionID: criterionID, dimension: dimension, criterionWeight: criterionWeight, templateHash: templateHash,
+            judgeModel: judgeModel, judgeParams: judgeParams, requestText: requestText, requestHash: requestHash.hex,
+            rawResponse: rawResponse, status: VerdictStatus(rawValue: status) ?? .failed, met: met, latency: latency,
+            promptTokens: promptTokens, completionTokens: completionTokens, cacheHit: cacheHit, error: error)
+    }
+
+    /// The judge call as exported.
+    func exportRow(runID: String, step: Int, groupID: String, rolloutID: String, requestText: String?) -> VerdictExportRow {
+        VerdictExportRow(
+            runID: runID, step: step, groupID: groupID, rolloutID: rolloutID, callIndex: callIndex,
+            criterionID: criterionID, dimension: dimension, criterionWeight: criterionWeight, judgeModel: judgeModel,
+            templateHash: templateHash, judgeParams: judgeParams, requestHash: requestHash.hex, requestText: requestText,
+            rawResponse: rawResponse, status: status, met: met, latency: latency, promptTokens: promptTokens,
+            completionTokens: completionTokens, cacheHit: cacheHit, error: error)
+    }
+
+    /// How the verdict parsed, for rates.
+    var verdictStatus: VerdictStatus { VerdictStatus(rawValue: status) ?? .failed }
+}
+
+extension StoredSample {
+    /// The reward vector as logged.
+    var rewardVector: RewardVector {
+        RewardVector(
+            components: components.map { RewardComponent(name: $0.name, value: $0.value, weight: $0.weight) },
+            total: reward?.trainingReward)
+    }
+
+    /// The rollout as exported.
+    func exportRow(runID: String, step: Int, groupID: String, promptText: String, includeTokens: Bool) throws(StoreError)
+        -> RolloutExportRow
+    {
+        let r = rollout
+        return RolloutExportRow(
+            runID: runID, step: step, groupID: groupID, rolloutID: r.rolloutID, promptID: r.promptID,
+            sampleIndex: r.sampleIndex, endpoint: r.endpoint, policyVersion: r.policyVersion,
+            requestedAt: r.requestedAt, firstTokenAt: r.firstTokenAt, completedAt: r.completedAt,
+            finishReason: r.finishReason, truncated: r.truncated, promptTokens: r.promptTokens,
+            completionTokens: r.completionTokens, parseStatus: r.parseStatus, trainingReward: reward?.trainingReward,
+            components: components.map { RewardComponent(name: $0.name, value: $0.value, weight: $0.weight) },
+            advantage: advantage?.value, estimator: advantage?.estimator, flowTarget: advantage?.flowTarget,
+            promptText: promptText, completionText: r.completionText,
+            completionTokenIDs: includeTokens ? try r.completionTokenIDs.map { b throws(StoreError) in try BlobCoding.decodeInt32LE(b) } : nil,
+            completionLogprobs: includeTokens ? try r.completionLogprobs.map { b throws(StoreError) in try BlobCoding.decodeFloat32LE(b) } : nil)
+    }
+}
+
+extension StoredAdvantage {
+    /// The advantage as logged.
+    var record: AdvantageRecord {
+        AdvantageRecord(estimator: estimator, paramsHash: paramsHash, value: value, flowTarget: flowTarget)
+    }
+}

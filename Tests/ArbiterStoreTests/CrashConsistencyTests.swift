@@ -1,0 +1,88 @@
+import ArbiterCore
+import Foundation
+import GRDB
+import Testing
+
+@testable import ArbiterStore
+
+@Suite("Crash consistency")
+struct CrashConsistencyTests {
+    /// Starts `arbiter audit stress-writer`, SIGKILLs it mid-stream, and checks the file.
+    @Test(arguments: [0, 7, 23]) func sigkillMidWriteLeavesAConsistentLog(_ extraDelayMillis: Int) async throws {
+        let arbiter = try #require(TestFiles.arbiterBinary(), "the arbiter executable is not built next to the tests")
+        let path = TestFiles.freshPath("crash.sqlite")
+        let p = Process()
+        p.executableURL = arbiter
+        p.arguments = [
+            "audit", "stress-writer", "--store", path, "--run", "crash", "--groups-per-step", "24", "--samples", "4",
+            "--judge-calls", "3", "--flush-rows", "150",
+        ]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait for the third commit, then kill at a point inside the next step's writes.
+        var seen = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !seen.contains("committed 2\n") && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        try await Task.sleep(for: .milliseconds(extraDelayMillis))
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal, "the writer exited by itself: \(seen)")
+        #expect(seen.contains("committed 2"), "the writer never committed three steps: \(seen)")
+
+        let store = try SQLiteRewardStore(path: path)
+        let integrity = try await store.pool.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+        #expect(integrity == ["ok"])
+        let report = try await store.verify(runID: "crash")
+        #expect(report.ok, "\(String(describing: report.failure))")
+        #expect(report.verifiedSteps >= 3)
+        #expect(report.openSteps.count <= 1)
+        // No partial group: every group has all its rollouts and every rollout all its rows.
+        let partial = try await store.pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM groups g WHERE g.sample_count != (SELECT count(*) FROM rollouts r WHERE r.group_key = g.group_key)
+                      OR g.sample_count != 4
+                      OR 1 != (SELECT count(*) FROM consumed_prompts c WHERE c.group_key = g.group_key)
+                    """) ?? -1
+        }
+        #expect(partial == 0)
+        let incompleteRollouts = try await store.pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM rollouts r WHERE 3 != (SELECT count(*) FROM judge_calls j WHERE j.rollout_key = r.rollout_key)
+                      OR 3 != (SELECT count(*) FROM reward_components c WHERE c.rollout_key = r.rollout_key)
+                      OR NOT EXISTS (SELECT 1 FROM rewards w WHERE w.rollout_key = r.rollout_key)
+                      OR NOT EXISTS (SELECT 1 FROM advantages a WHERE a.rollout_key = r.rollout_key)
+                    """) ?? -1
+        }
+        #expect(incompleteRollouts == 0)
+        // What survived is exactly what the generator produced, and resume data agrees with it.
+        let log = SyntheticRewardLog(runID: "crash", shape: .init(samplesPerGroup: 4, judgeCallsPerSample: 3, completionTokens: 16, promptTokens: 8))
+        let consumed = try await store.consumedPrompts(runID: "crash")
+        let status = try await store.runStatus("crash")
+        #expect(consumed.count == status.groups)
+        for c in consumed.prefix(30) {
+            let index = Int(c.groupID.split(separator: "/").last ?? "") ?? -1
+            #expect(c.promptID == log.promptID(step: c.step, index: index))
+        }
+        // A resumed writer continues the chain after the last committed step.
+        try store.close()
+        let resumed = try TestFiles.run(
+            arbiter,
+            ["audit", "stress-writer", "--store", path, "--run", "crash", "--steps", "1", "--groups-per-step", "24", "--samples", "4", "--judge-calls", "3"])
+        #expect(resumed.status == 0, "\(resumed.err)")
+        #expect(resumed.out == "committed \((report.headStep ?? -1) + 1)\n")
+        let after = try SQLiteRewardStore(path: path)
+        let final = try await after.verify(runID: "crash")
+        #expect(final.ok && final.openSteps.isEmpty && final.verifiedSteps == report.verifiedSteps + 1)
+        #expect(try await after.runStatus("crash").groups == 24 * final.verifiedSteps)
+    }
+}
