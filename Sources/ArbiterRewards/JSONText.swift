@@ -3,30 +3,8 @@ import Foundation
 
 /// Small JSON helpers: deterministic string quoting and locating JSON inside judge text.
 enum JSONText {
-    /// `s` as a JSON string literal: `"` `\` and control characters escaped, nothing else
-    /// (no `\/`, non-ASCII kept as UTF-8), so the result is the same on every platform.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{8}": out += "\\b"
-            case "\u{c}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (see ``ArbiterCore/JSONLiteral/quote(_:)``).
+    static func quote(_ s: String) -> String { JSONLiteral.quote(s) }
 
     /// The JSON value spanning the first `open` to the last `close` in `text` (judges often wrap
     /// JSON in prose or code fences), decoded; nil when absent or not valid JSON.

@@ -1,32 +1,10 @@
+import ArbiterCore
 import Foundation
 
 /// Minimal JSON rendering for export lines and canonical aggregate maps.
 enum JSONText {
-    /// A JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
-        return out
-    }
+    /// A JSON string literal (see ``ArbiterCore/JSONLiteral/quote(_:)``).
+    static func quote(_ s: String) -> String { JSONLiteral.quote(s) }
 
     /// A JSON number (non-finite values render as `null`).
     static func number(_ d: Double?) -> String {
