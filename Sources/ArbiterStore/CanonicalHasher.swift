@@ -1,3 +1,4 @@
+import ArbiterCore
 /// Feeds the canonical serialization of log rows into SHA-256.
 ///
 /// Every field is self-delimiting, so the byte stream is unambiguous:

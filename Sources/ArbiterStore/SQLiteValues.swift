@@ -1,3 +1,4 @@
+import ArbiterCore
 import GRDB
 
 /// Lenient column readers: a value of an unexpected type (an edit made with the sqlite3 shell)

@@ -1,11 +1,6 @@
-import ArbiterCore
-
-/// A block-oriented SHA-256 (FIPS 180-4) for the store's hot paths.
-///
-/// `ArbiterCore.SHA256` feeds bytes one at a time, which is fine for ids and config hashes
-/// but far too slow for hashing every row of a reward log. This one compresses whole 64-byte
-/// blocks straight from the caller's memory. Its digests are identical to `ArbiterCore.SHA256`
-/// (the tests check both against the FIPS vectors and against each other).
+/// A block-oriented SHA-256 (FIPS 180-4): compresses whole 64-byte blocks straight from the
+/// caller's memory. The one SHA-256 of the project: ``SHA256`` is a convenience over it, and
+/// the reward log's hash chain uses it directly.
 public struct FastSHA256: Sendable {
     private var h0: UInt32 = 0x6a09_e667
     private var h1: UInt32 = 0xbb67_ae85

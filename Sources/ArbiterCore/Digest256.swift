@@ -1,7 +1,8 @@
 /// A 32-byte SHA-256 digest.
 public struct Digest256: Sendable, Hashable, Comparable, CustomStringConvertible {
     // Big-endian halves: the digest bytes are a (hi→lo), b, c, d.
-    var a: UInt64, b: UInt64, c: UInt64, d: UInt64
+    /// The digest's four big-endian 64-bit words.
+    public var a: UInt64, b: UInt64, c: UInt64, d: UInt64
 
     /// The 32 digest bytes.
     public var bytes: [UInt8] {
@@ -46,7 +47,8 @@ public struct Digest256: Sendable, Hashable, Comparable, CustomStringConvertible
         (a, b, c, d) = (words[0], words[1], words[2], words[3])
     }
 
-    init(a: UInt64, b: UInt64, c: UInt64, d: UInt64) {
+    /// Creates a digest from its four big-endian words.
+    public init(a: UInt64, b: UInt64, c: UInt64, d: UInt64) {
         (self.a, self.b, self.c, self.d) = (a, b, c, d)
     }
 
