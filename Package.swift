@@ -101,6 +101,8 @@ let package = Package(
             dependencies: [
                 "ArbiterCore", "ArbiterConfig", "ArbiterData", "ArbiterNumerics", "ArbiterRewards",
                 "ArbiterInference", "ArbiterStore", "ArbiterTrainer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -120,9 +122,10 @@ let package = Package(
             name: "arbiter",
             dependencies: [
                 "ArbiterCore", "ArbiterConfig", "ArbiterData", "ArbiterNumerics", "ArbiterRewards",
-                "ArbiterEngine", "ArbiterStore",
+                "ArbiterEngine", "ArbiterStore", "ArbiterInference", "ArbiterTrainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -151,7 +154,11 @@ let package = Package(
             dependencies: ["ArbiterEngine", "ArbiterInference", "ArbiterRewards", "ArbiterCore", "ArbiterTesting"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ArbiterCLITests", dependencies: ["arbiter", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterCLITests",
+            dependencies: ["arbiter", "ArbiterTesting", "ArbiterStore", "ArbiterNumerics", "ArbiterTrainer", "ArbiterCore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ArbiterStoreTests", dependencies: ["ArbiterStore", "ArbiterCore", "ArbiterTesting", "arbiter"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterInferenceTests", dependencies: ["ArbiterInference", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(

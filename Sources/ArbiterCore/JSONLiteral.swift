@@ -27,4 +27,9 @@ public enum JSONLiteral {
         out += "\""
         return out
     }
+
+    /// A flat object of strings with keys sorted: `{"a":"x","b":"y"}`.
+    public static func object(_ fields: [String: String]) -> String {
+        "{" + fields.keys.sorted().map { quote($0) + ":" + quote(fields[$0]!) }.joined(separator: ",") + "}"
+    }
 }

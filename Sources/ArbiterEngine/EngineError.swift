@@ -1,11 +1,19 @@
 /// The error type of ArbiterEngine: a stable code plus context.
-///
-/// The run loop lands in issue 8.
 public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Stable error codes.
     public enum Code: String, Sendable, Equatable {
-        case notImplemented = "not_implemented"
+        /// Bad configuration or arguments (a field is named in the context).
         case invalidInput = "invalid_input"
+        /// The run cannot be resumed as asked (unknown run, config mismatch, finished run).
+        case cannotResume = "cannot_resume"
+        /// The reward log refused a write or a read failed.
+        case storeFailure = "store_failure"
+        /// The trainer refused a batch; the run stops instead of dropping data.
+        case trainerRejected = "trainer_rejected"
+        /// Generation failed beyond what retries and re-routing could absorb.
+        case generationFailed = "generation_failed"
+        /// The dataset ran out of prompts before the requested steps were done.
+        case datasetExhausted = "dataset_exhausted"
     }
 
     /// The code.

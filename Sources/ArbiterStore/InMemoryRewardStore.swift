@@ -220,6 +220,14 @@ public actor InMemoryRewardStore: RewardStore {
         }
     }
 
+    public func groups(runID: String, step: Int) async throws -> [GroupRecord] {
+        let s = try state(runID)
+        let texts = self.texts, tokenArrays = self.tokenArrays
+        return try s.groups.filter { $0.group.step == step }.map {
+            try $0.group.record(text: { texts[$0] }, tokens: { tokenArrays[$0] })
+        }
+    }
+
     public func batches(runID: String, step: Int?) async throws -> [BatchRecord] {
         try state(runID).batches.filter { step == nil || $0.batch.step == step }.map {
             BatchRecord(

@@ -53,6 +53,13 @@ public protocol RewardStore: Sendable {
     func steps(runID: String) async throws -> [StepRecord]
     /// Prompts consumed by a run (by groups written, committed or not), in write order.
     func consumedPrompts(runID: String) async throws -> [ConsumedPrompt]
+    /// The groups written for one step (committed or not), in write order, as `GroupRecord`s:
+    /// rollouts (prompt text and token ids restored from the content tables; logprobs at the stored
+    /// float32 precision), judge calls with their exact request texts, components, rewards, aggregates,
+    /// advantages, partial flag, epoch and ordinal. Fails with `.notFound` for an unknown run, and with
+    /// `.corrupt` when a referenced text or token array, or a group's consumed-prompt row, is missing.
+    /// A step without groups gives `[]`.
+    func groups(runID: String, step: Int) async throws -> [GroupRecord]
     /// Batches of a run (of one step when given), in write order.
     func batches(runID: String, step: Int?) async throws -> [BatchRecord]
     /// Events of a run in order (the last `limit` when given).

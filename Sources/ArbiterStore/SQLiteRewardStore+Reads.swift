@@ -78,6 +78,28 @@ extension SQLiteRewardStore {
         }
     }
 
+    public func groups(runID: String, step: Int) async throws -> [GroupRecord] {
+        try await read("groups of \(runID) step \(step)") { db in
+            let key = try Self.runRow(db, runID).key
+            // The samples of a group usually share their prompt: look each address up once.
+            var texts: [Digest256: String?] = [:]
+            var tokenArrays: [Digest256: [UInt8]?] = [:]
+            let text = { (d: Digest256) throws -> String? in
+                if let known = texts[d] { return known }
+                let t = try Self.content(db, runKey: key, step: step, d, .text).map { String(decoding: $0, as: UTF8.self) }
+                texts[d] = .some(t)
+                return t
+            }
+            let tokens = { (d: Digest256) throws -> [UInt8]? in
+                if let known = tokenArrays[d] { return known }
+                let b = try Self.content(db, runKey: key, step: step, d, .tokens)
+                tokenArrays[d] = .some(b)
+                return b
+            }
+            return try Self.loadGroups(db, runKey: key, runID: runID, step: step).map { try $0.group.record(text: text, tokens: tokens) }
+        }
+    }
+
     public func batches(runID: String, step: Int?) async throws -> [BatchRecord] {
         try await read("batches of \(runID)") { db in
             let key = try Self.runRow(db, runID).key

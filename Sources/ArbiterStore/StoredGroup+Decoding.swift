@@ -78,3 +78,48 @@ extension StoredAdvantage {
         AdvantageRecord(estimator: estimator, paramsHash: paramsHash, value: value, flowTarget: flowTarget)
     }
 }
+
+extension StoredGroup {
+    /// The group as written, for resume: the one conversion both backends use, so they cannot drift.
+    ///
+    /// `text` and `tokens` look content up by address (nil when absent). A missing prompt text,
+    /// prompt token array, request text or consumed-prompt row fails with `.corrupt`: substituting
+    /// a default would silently change the batch rebuilt from the log.
+    func record(text: (Digest256) throws -> String?, tokens: (Digest256) throws -> [UInt8]?) throws -> GroupRecord {
+        guard let consumed else { throw StoreError(.corrupt, "group has no consumed-prompt row", context: groupID) }
+        return GroupRecord(
+            runID: runID, step: step, groupID: groupID, promptID: PromptID(promptID), partial: partial,
+            epoch: consumed.epoch, ordinal: consumed.ordinal,
+            samples: try samples.map { try $0.record(text: text, tokens: tokens) })
+    }
+}
+
+extension StoredSample {
+    /// The sample as written (see `StoredGroup.record(text:tokens:)`).
+    func record(text: (Digest256) throws -> String?, tokens: (Digest256) throws -> [UInt8]?) throws -> SampleRecord {
+        let r = rollout
+        guard let promptText = try text(r.promptTextHash) else {
+            throw StoreError(.corrupt, "prompt text \(r.promptTextHash.hex) is missing", context: r.rolloutID)
+        }
+        var promptTokenIDs: [Int]?
+        if let h = r.promptTokensHash {
+            guard let blob = try tokens(h) else {
+                throw StoreError(.corrupt, "prompt token array \(h.hex) is missing", context: r.rolloutID)
+            }
+            promptTokenIDs = try BlobCoding.decodeInt32LE(blob)
+        }
+        let calls = try judgeCalls.map { j in
+            guard let requestText = try text(j.requestHash) else {
+                throw StoreError(.corrupt, "request text \(j.requestHash.hex) of call \(j.callIndex) is missing", context: r.rolloutID)
+            }
+            return j.record(requestText: requestText)
+        }
+        var sample = SampleRecord(
+            rollout: try r.rollout(promptText: promptText, promptTokenIDs: promptTokenIDs), parseStatus: r.parseStatus,
+            judgeCalls: calls, reward: rewardVector, aggregates: JSONText.parseFlatObject(reward?.aggregates ?? "{}"),
+            advantage: advantage?.record)
+        // As stored, not defaulted from the token ids.
+        sample.promptTokens = r.promptTokens
+        return sample
+    }
+}

@@ -35,12 +35,33 @@ public enum FakeModel {
         -Double(mix(UInt64(tokenID) &* 31 &+ UInt64(position)) % 5000) / 1000
     }
 
+    /// The token id of a token text in the non-`words` behaviours: FNV-1a of the text, in
+    /// `[1000, vocabulary)` (the same hashing ``tokenize(_:)`` uses for prompt words).
+    public static func tokenID(_ text: String) -> Int {
+        Int(fnv(text) % UInt64(vocabulary - 1000)) + 1000
+    }
+
     /// One sampled completion.
     public struct Sample: Sendable, Hashable {
+        /// The completion's token texts, in order; they concatenate to ``text``.
+        public var tokens: [String]
+        /// The token ids, one per token text.
         public var tokenIDs: [Int]
+        /// The sampled tokens' logprobs, one per token.
         public var logprobs: [Double]
+        /// `stop`, or `length` when `max_tokens` cut the sample.
         public var finishReason: String
-        public var text: String { tokenIDs.map(FakeModel.tokenText).joined() }
+        /// The completion text: the token texts concatenated.
+        public var text: String { tokens.joined() }
+
+        /// Creates a sample; `tokens`, `tokenIDs` and `logprobs` must have the same length.
+        public init(tokens: [String], tokenIDs: [Int], logprobs: [Double], finishReason: String) {
+            precondition(tokens.count == tokenIDs.count && tokens.count == logprobs.count, "token arrays differ in length")
+            self.tokens = tokens
+            self.tokenIDs = tokenIDs
+            self.logprobs = logprobs
+            self.finishReason = finishReason
+        }
     }
 
     /// The completion of `prompt` for `seed` and choice `index`, at most `maxTokens` long:
@@ -58,6 +79,7 @@ public enum FakeModel {
             ids.append(Int(h % UInt64(vocabulary)))
             lps.append(-Double((h >> 40) % 4096) / 1024)
         }
-        return Sample(tokenIDs: ids, logprobs: lps, finishReason: natural > maxTokens ? "length" : "stop")
+        return Sample(
+            tokens: ids.map(tokenText), tokenIDs: ids, logprobs: lps, finishReason: natural > maxTokens ? "length" : "stop")
     }
 }

@@ -62,8 +62,10 @@ struct FakeGenerationRequest {
         guard n >= 1, maxTokens >= 0 else { throw Invalid(reason: "n or max_tokens out of range") }
     }
 
-    func samples() -> [FakeModel.Sample] {
-        (0..<n).map { FakeModel.sample(prompt: promptIDs, seed: seed, index: $0, maxTokens: maxTokens) }
+    func samples(_ behaviour: FakeBehaviour = .words) -> [FakeModel.Sample] {
+        (0..<n).map {
+            FakeModel.sample(behaviour, prompt: promptIDs, text: promptText, seed: seed, index: $0, maxTokens: maxTokens)
+        }
     }
 }
 
@@ -150,9 +152,9 @@ enum FakeRenderer {
     }
 
     /// Chat-shape (and llama.cpp) logprobs; `withIDs` adds llama.cpp's token `id`.
-    static func chatLogprobs(ids: [Int], logprobs: [Double], withIDs: Bool) -> String {
-        let entries = zip(ids, logprobs).map { id, lp -> String in
-            let t = FakeModel.tokenText(id)
+    static func chatLogprobs(tokens: [String], ids: [Int], logprobs: [Double], withIDs: Bool) -> String {
+        let entries = zip(zip(tokens, ids), logprobs).map { tokenAndID, lp -> String in
+            let (t, id) = tokenAndID
             let bytes = FakeJSON.ints(t.utf8.map { Int($0) })
             let idPart = withIDs ? "\"id\":\(id)," : ""
             return "{\(idPart)\"token\":\(FakeJSON.str(t)),\"logprob\":\(FakeJSON.num(lp)),\"bytes\":\(bytes),\"top_logprobs\":[]}"
@@ -167,14 +169,15 @@ enum FakeRenderer {
 
     /// The full (non-streamed) answer.
     static func response(_ r: FakeGenerationRequest, config: FakeInferenceServer.Configuration, ordinal: Int) -> String {
-        let samples = r.samples()
+        let samples = r.samples(config.behaviour)
         let ids = r.returnTokenIDs && config.returnsTokenIDs
         var choices: [String] = []
         for (i, s) in samples.enumerated() {
             var parts: [String] = ["\"index\":\(i)"]
             if r.chat {
                 parts.append("\"message\":{\"role\":\"assistant\",\"content\":\(FakeJSON.str(s.text))}")
-                parts.append("\"logprobs\":" + (r.logprobs ? chatLogprobs(ids: s.tokenIDs, logprobs: s.logprobs, withIDs: false) : "null"))
+                let logprobs = r.logprobs ? chatLogprobs(tokens: s.tokens, ids: s.tokenIDs, logprobs: s.logprobs, withIDs: false) : "null"
+                parts.append("\"logprobs\":" + logprobs)
             } else {
                 let text = (r.echo ? r.promptText : "") + s.text
                 parts.append("\"text\":\(FakeJSON.str(text))")
@@ -190,8 +193,7 @@ enum FakeRenderer {
                             offsets = promptOffsets(r)
                         }
                         var at = r.echo ? r.promptText.count : 0
-                        for (id, lp) in zip(s.tokenIDs, s.logprobs) {
-                            let t = FakeModel.tokenText(id)
+                        for (t, lp) in zip(s.tokens, s.logprobs) {
                             tokens.append(t)
                             lps.append(lp)
                             offsets.append(at)
@@ -199,7 +201,8 @@ enum FakeRenderer {
                         }
                         parts.append("\"logprobs\":" + completionsLogprobs(tokens: tokens, logprobs: lps, offsets: offsets))
                     case .chat:
-                        parts.append("\"logprobs\":" + chatLogprobs(ids: s.tokenIDs, logprobs: s.logprobs, withIDs: true))
+                        parts.append(
+                            "\"logprobs\":" + chatLogprobs(tokens: s.tokens, ids: s.tokenIDs, logprobs: s.logprobs, withIDs: true))
                     }
                 } else {
                     parts.append("\"logprobs\":null")
@@ -225,7 +228,7 @@ enum FakeRenderer {
 
     /// The same answer as server-sent events, one event per token.
     static func events(_ r: FakeGenerationRequest, config: FakeInferenceServer.Configuration, ordinal: Int) -> [String] {
-        let samples = r.samples()
+        let samples = r.samples(config.behaviour)
         let ids = r.returnTokenIDs && config.returnsTokenIDs
         let head =
             "\"id\":\"\(r.chat ? "chatcmpl" : "cmpl")-\(ordinal)\",\"object\":\(FakeJSON.str(r.chat ? "chat.completion.chunk" : "text_completion")),\"created\":0,\"model\":\(FakeJSON.str(config.model))"
@@ -240,12 +243,13 @@ enum FakeRenderer {
         }
         for (i, s) in samples.enumerated() {
             var at = 0
-            for (k, (id, lp)) in zip(s.tokenIDs, s.logprobs).enumerated() {
-                let t = FakeModel.tokenText(id)
+            for k in s.tokens.indices {
+                let (t, id, lp) = (s.tokens[k], s.tokenIDs[k], s.logprobs[k])
                 var parts = ["\"index\":\(i)"]
                 if r.chat {
                     parts.append("\"delta\":{\"content\":\(FakeJSON.str(t))}")
-                    parts.append("\"logprobs\":" + (r.logprobs ? chatLogprobs(ids: [id], logprobs: [lp], withIDs: false) : "null"))
+                    let logprobs = r.logprobs ? chatLogprobs(tokens: [t], ids: [id], logprobs: [lp], withIDs: false) : "null"
+                    parts.append("\"logprobs\":" + logprobs)
                 } else {
                     parts.append("\"text\":\(FakeJSON.str(t))")
                     if r.logprobs {
@@ -253,7 +257,7 @@ enum FakeRenderer {
                         case .completions:
                             parts.append("\"logprobs\":" + completionsLogprobs(tokens: [t], logprobs: [lp], offsets: [at]))
                         case .chat:
-                            parts.append("\"logprobs\":" + chatLogprobs(ids: [id], logprobs: [lp], withIDs: true))
+                            parts.append("\"logprobs\":" + chatLogprobs(tokens: [t], ids: [id], logprobs: [lp], withIDs: true))
                         }
                     } else {
                         parts.append("\"logprobs\":null")

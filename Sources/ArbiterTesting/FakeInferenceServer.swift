@@ -126,11 +126,13 @@ public final class FakeInferenceServer: Sendable {
         public var faults: FaultPlan
         /// Dimension of `/v1/embeddings` vectors.
         public var embeddingDimension: Int
+        /// What the model acts as: filler words (the default), a multiple-choice policy, or an LLM judge.
+        public var behaviour: FakeBehaviour
 
         /// Creates settings.
         public init(
             model: String = "fake-model", completionsLogprobs: LogprobsShape = .completions, returnsTokenIDs: Bool = true,
-            latency: Double = 0, faults: FaultPlan = .none, embeddingDimension: Int = 8
+            latency: Double = 0, faults: FaultPlan = .none, embeddingDimension: Int = 8, behaviour: FakeBehaviour = .words
         ) {
             self.model = model
             self.completionsLogprobs = completionsLogprobs
@@ -138,6 +140,7 @@ public final class FakeInferenceServer: Sendable {
             self.latency = latency
             self.faults = faults
             self.embeddingDimension = embeddingDimension
+            self.behaviour = behaviour
         }
     }
 

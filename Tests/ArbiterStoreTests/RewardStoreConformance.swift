@@ -75,6 +75,82 @@ enum RewardStoreConformance {
         #expect(consumed.map(\.ordinal) == groups.map(\.ordinal))
     }
 
+    static func groupsOfAStep(_ store: any RewardStore) async throws {
+        try await store.createRun(SampleLog.run())
+        try await store.createRun(SampleLog.run("run-b"))
+        /// Logprobs exactly representable in Float32, so whole records compare equal.
+        func exact(_ g: GroupRecord) -> GroupRecord {
+            var g = g
+            for i in g.samples.indices where g.samples[i].rollout.completionLogprobs != nil {
+                g.samples[i].rollout.completionLogprobs = [-0.5, -2.25, 0, -0.0078125]
+            }
+            return g
+        }
+        let full = exact(SampleLog.group(step: 0, index: 0, rewards: [1, 0, 0.5, 0.25]))
+        var partial = exact(SampleLog.group(step: 0, index: 1, rewards: [nil, 1, 0], epoch: 1, partial: true))
+        // A judge call whose hash the caller supplied (a judge cache key).
+        partial.samples[1].judgeCalls[0].requestHash = FastSHA256.digest(partial.samples[1].judgeCalls[0].requestText).hex
+        // No token ids or logprobs, no ordinal, no advantage, distinct prompt texts within the group.
+        var bare = SampleLog.group(step: 0, index: 2, rewards: [0.5, nil], judged: false)
+        bare.ordinal = nil
+        for i in bare.samples.indices {
+            bare.samples[i].rollout.promptTokenIDs = nil
+            bare.samples[i].rollout.completionTokenIDs = nil
+            bare.samples[i].rollout.completionLogprobs = nil
+            bare.samples[i].rollout.timing = nil
+            bare.samples[i].promptTokens = nil
+            bare.samples[i].advantage = nil
+            bare.samples[i].aggregates = [:]
+        }
+        bare.samples[1].rollout.promptText = "Another prompt text, \u{0}with a NUL"
+        let later = SampleLog.group(step: 1, index: 0, rewards: [0.75, 0.25])
+        try await store.appendGroups([full, partial])
+        try await store.appendGroups([bare])
+        _ = try await store.commitStep(runID: SampleLog.runID, step: 0, policyVersion: PolicyVersion(0), committedAt: 10)
+        try await store.appendGroups([later])
+        try await store.appendGroups([SampleLog.group(run: "run-b", step: 1, index: 0, rewards: [1])])
+
+        /// What reading back gives: request hashes filled in, logprobs at float32 precision.
+        func readBack(_ g: GroupRecord) -> GroupRecord {
+            var g = g
+            for i in g.samples.indices {
+                g.samples[i].rollout.completionLogprobs = g.samples[i].rollout.completionLogprobs?.map { Double(Float($0)) }
+                for j in g.samples[i].judgeCalls.indices {
+                    g.samples[i].judgeCalls[j].requestHash = FastSHA256.digest(g.samples[i].judgeCalls[j].requestText).hex
+                }
+            }
+            return g
+        }
+        let committed = try await store.groups(runID: SampleLog.runID, step: 0)
+        #expect(committed.map(\.groupID) == [full, partial, bare].map(\.groupID))
+        for (got, want) in zip(committed, [full, partial, bare].map(readBack)) {
+            #expect(got.partial == want.partial && got.epoch == want.epoch && got.ordinal == want.ordinal)
+            #expect(got.samples.count == want.samples.count)
+            for (gs, ws) in zip(got.samples, want.samples) {
+                #expect(gs.rollout == ws.rollout)
+                #expect(gs.promptTokens == ws.promptTokens)
+                #expect(gs.judgeCalls == ws.judgeCalls)
+                #expect(gs.reward == ws.reward)
+                #expect(gs.aggregates == ws.aggregates)
+                #expect(gs.advantage == ws.advantage)
+            }
+            #expect(got == want)
+        }
+        #expect(committed[0].samples[0].rollout.completionLogprobs == [-0.5, -2.25, 0, -0.0078125])
+        #expect(committed[1].partial && committed[1].epoch == 1 && committed[1].ordinal == 1)
+        #expect(committed[2].ordinal == nil && committed[2].samples[1].rollout.promptText == bare.samples[1].rollout.promptText)
+        #expect(committed[2].samples.allSatisfy { $0.rollout.promptTokenIDs == nil && $0.judgeCalls.isEmpty && $0.advantage == nil })
+
+        // The open step: only its own group, logprobs rounded to float32 (−0.1 is not exact).
+        let open = try await store.groups(runID: SampleLog.runID, step: 1)
+        #expect(open == [readBack(later)])
+        #expect(open.first?.samples.first?.rollout.completionLogprobs == [Double(Float(-0.1)), -2.5, 0])
+        #expect(try await store.groups(runID: "run-b", step: 1).map(\.groupID) == ["run-b/g1.0"])
+        #expect(try await store.groups(runID: "run-b", step: 0).isEmpty)
+        #expect(try await store.groups(runID: SampleLog.runID, step: 7).isEmpty)
+        await expectCode(.notFound) { _ = try await store.groups(runID: "nope", step: 0) }
+    }
+
     static func appendsAreAtomic(_ store: any RewardStore) async throws {
         try await store.createRun(SampleLog.run())
         let a = SampleLog.group(step: 0, index: 0, rewards: [1, 0])
@@ -325,6 +401,10 @@ struct RewardStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases) func groupsRoundTrip(_ kind: StoreKind) async throws {
         try await RewardStoreConformance.groupsRoundTrip(kind.make())
+    }
+
+    @Test(arguments: StoreKind.allCases) func groupsOfAStep(_ kind: StoreKind) async throws {
+        try await RewardStoreConformance.groupsOfAStep(kind.make())
     }
 
     @Test(arguments: StoreKind.allCases) func appendsAreAtomic(_ kind: StoreKind) async throws {

@@ -56,6 +56,7 @@ final class ControlledStore: RewardStore {
     }
     func steps(runID: String) async throws -> [StepRecord] { try await inner.steps(runID: runID) }
     func consumedPrompts(runID: String) async throws -> [ConsumedPrompt] { try await inner.consumedPrompts(runID: runID) }
+    func groups(runID: String, step: Int) async throws -> [GroupRecord] { try await inner.groups(runID: runID, step: step) }
     func batches(runID: String, step: Int?) async throws -> [BatchRecord] { try await inner.batches(runID: runID, step: step) }
     func events(runID: String, limit: Int?) async throws -> [EventRecord] { try await inner.events(runID: runID, limit: limit) }
     func verify(runID: String) async throws -> VerifyReport { try await inner.verify(runID: runID) }
