@@ -151,12 +151,18 @@ let package = Package(
         .testTarget(name: "ArbiterRewardsTests", dependencies: ["ArbiterRewards", "ArbiterData", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterEngineTests",
-            dependencies: ["ArbiterEngine", "ArbiterInference", "ArbiterRewards", "ArbiterCore", "ArbiterTesting"],
+            dependencies: [
+                "ArbiterEngine", "ArbiterInference", "ArbiterRewards", "ArbiterCore", "ArbiterTesting", "ArbiterStore",
+                "ArbiterNumerics", "ArbiterTrainer",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ArbiterCLITests",
-            dependencies: ["arbiter", "ArbiterTesting", "ArbiterStore", "ArbiterNumerics", "ArbiterTrainer", "ArbiterCore"],
+            dependencies: [
+                "arbiter", "ArbiterTesting", "ArbiterStore", "ArbiterNumerics", "ArbiterTrainer", "ArbiterCore", "ArbiterEngine",
+                "ArbiterRewards",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ArbiterStoreTests", dependencies: ["ArbiterStore", "ArbiterCore", "ArbiterTesting", "arbiter"], swiftSettings: swiftSettings),

@@ -186,8 +186,23 @@ public struct ColumnMapping: Codable, Sendable, Hashable {
         question = try c.decode(.question, default: d.question)
         options = try c.decode(.options, default: d.options)
         answer = try c.decode(.answer, default: d.answer)
-        ability = try c.decodeIfPresent(String.self, forKey: .ability) ?? d.ability
+        // Absent: the default column; an explicit null: no ability column.
+        if c.contains(.ability) {
+            ability = try c.decodeNil(forKey: .ability) ? nil : try c.decode(String.self, forKey: .ability)
+        } else {
+            ability = d.ability
+        }
         id = try c.decodeIfPresent(String.self, forKey: .id)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(story, forKey: .story)
+        try c.encode(question, forKey: .question)
+        try c.encode(options, forKey: .options)
+        try c.encode(answer, forKey: .answer)
+        if let ability { try c.encode(ability, forKey: .ability) } else { try c.encodeNil(forKey: .ability) }
+        try c.encodeIfPresent(id, forKey: .id)
     }
 }
 

@@ -87,7 +87,7 @@ public struct RunAssembly: Sendable {
             }
             let engine = try RunEngine(
                 plan: plan, store: store, policy: policy, pipeline: pipeline, outbox: outbox, tracker: tracker, progress: progress,
-                logger: logger)
+                logger: logger, failpoint: environment["ARBITER_FAILPOINT"].flatMap(Failpoint.init))
             services.append(engine)
             return RunAssembly(engine: engine, services: services, policy: policy, outbox: outbox, trainerClient: trainerClient)
         } catch {

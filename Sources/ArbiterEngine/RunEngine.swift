@@ -57,6 +57,7 @@ public final class RunEngine: Service, Sendable {
     let staleness: StalenessFilter
     let progress: ProgressReporter
     let logger: Logger
+    let failpoint: Failpoint?
 
     var config: RunConfig { plan.config }
     var runID: String { plan.runID }
@@ -65,8 +66,10 @@ public final class RunEngine: Service, Sendable {
     /// Creates the engine.
     public init(
         plan: RunPlan, store: any RewardStore, policy: RolloutScheduler, pipeline: RewardPipeline, outbox: BatchOutbox?,
-        tracker: PolicyVersionTracker?, progress: ProgressReporter, logger: Logger = Logger(label: "arbiter.engine")
+        tracker: PolicyVersionTracker?, progress: ProgressReporter, logger: Logger = Logger(label: "arbiter.engine"),
+        failpoint: Failpoint? = nil
     ) throws {
+        self.failpoint = failpoint
         self.plan = plan
         self.store = store
         self.policy = policy
@@ -224,6 +227,9 @@ public final class RunEngine: Service, Sendable {
     func waitForTrainer() async throws {
         guard let outbox, config.staleness.mode == .sync else { return }
         try await drain(outbox)
+        // The acknowledgement moved the tracker; tag the next rollouts with that version now
+        // rather than when the relay gets to it.
+        if let version = await tracker?.current { await policy.updatePolicyVersion(version) }
     }
 
     /// Waits until every batch is acknowledged; fails when delivery is paused on a rejection.
@@ -321,10 +327,12 @@ public final class RunEngine: Service, Sendable {
                 ))
         }
         try await store.appendGroups(records)
+        failpoint?.check(.afterGroups, step: step)
         var handOff = HandOff()
         if isTraining, let outbox {
             handOff = try await self.handOff(records, step: step, outbox: outbox)
         }
+        failpoint?.check(.afterHandOff, step: step)
         if !events.isEmpty { try await store.appendEvents(events) }
         let version = await tracker?.current
         _ = try await store.commitStep(runID: runID, step: step, policyVersion: version, committedAt: Self.now())
@@ -388,6 +396,7 @@ public final class RunEngine: Service, Sendable {
             throw EngineError(.invalidInput, "batch of step \(step) cannot be sent: \(error)", context: "batch \(batch.id)")
         }
         try await store.appendBatches([BatchRecord(batch: batch, payloadHash: SHA256.hex(body), createdAt: Self.now())])
+        failpoint?.check(.afterBatchLogged, step: step)
         do {
             try await outbox.submit(payload)
         } catch let error as TrainerError {

@@ -29,14 +29,90 @@ enum JSONText {
     }
 
     /// Parses a flat `{"k": number|null}` object as written by `canonicalObject`.
+    ///
+    /// Numbers are read with `Double(String)` (correctly rounded), so every value written by
+    /// `canonicalObject` reads back bit-exact; Foundation's JSON reader is not exact on every
+    /// platform. Anything else yields an empty map.
     static func parseFlatObject(_ text: String) -> [String: Double?] {
-        guard let data = text.data(using: .utf8),
-            let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return [:] }
+        var p = FlatObjectParser(Array(text.utf8))
+        return p.parse() ?? [:]
+    }
+}
+
+/// A reader of the flat aggregate objects: strings as keys, numbers or `null` as values.
+struct FlatObjectParser {
+    let b: [UInt8]
+    var i = 0
+
+    init(_ bytes: [UInt8]) { b = bytes }
+
+    mutating func skip() {
+        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+    }
+
+    mutating func expect(_ c: UInt8) -> Bool {
+        skip()
+        guard i < b.count, b[i] == c else { return false }
+        i += 1
+        return true
+    }
+
+    mutating func parse() -> [String: Double?]? {
+        guard expect(UInt8(ascii: "{")) else { return nil }
         var out: [String: Double?] = [:]
-        for (k, v) in obj {
-            if let n = v as? NSNumber { out[k] = n.doubleValue } else { out[k] = .some(nil) }
+        if expect(UInt8(ascii: "}")) { return out }
+        while true {
+            skip()
+            guard let key = string(), expect(UInt8(ascii: ":")) else { return nil }
+            skip()
+            if b[i...].starts(with: Array("null".utf8)) {
+                i += 4
+                out[key] = .some(nil)
+            } else {
+                let start = i
+                while i < b.count, let c = Optional(b[i]), (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
+                    i += 1
+                }
+                guard let d = Double(String(decoding: b[start..<i], as: UTF8.self)) else { return nil }
+                out[key] = d
+            }
+            if expect(UInt8(ascii: ",")) { continue }
+            return expect(UInt8(ascii: "}")) ? out : nil
         }
-        return out
+    }
+
+    mutating func string() -> String? {
+        guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
+        i += 1
+        var bytes: [UInt8] = []
+        while i < b.count {
+            let c = b[i]
+            i += 1
+            switch c {
+            case UInt8(ascii: "\""):
+                return String(decoding: bytes, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard i < b.count else { return nil }
+                let e = b[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                case UInt8(ascii: "u"):
+                    guard i + 4 <= b.count, let v = UInt32(String(decoding: b[i..<(i + 4)], as: UTF8.self), radix: 16),
+                        let scalar = Unicode.Scalar(v)
+                    else { return nil }
+                    i += 4
+                    bytes.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: bytes.append(e)
+                }
+            default:
+                bytes.append(c)
+            }
+        }
+        return nil
     }
 }

@@ -73,6 +73,8 @@ public actor BatchOutbox: Service {
     private var delivered = 0
     private var lastAcknowledged: PolicyVersion?
     private var lastError: String?
+    /// Acknowledged batches whose acknowledgement is still being recorded.
+    private var recording = 0
 
     /// Creates an outbox.
     ///
@@ -139,7 +141,11 @@ public actor BatchOutbox: Service {
         let id = nextWaiter
         nextWaiter += 1
         switch machine.requestCapacity(waiter: id) {
-        case .proceed: return
+        case .proceed:
+            // An acknowledgement may still be on its way to the tracker: capacity implies the
+            // tracker knows the version of every acknowledged batch.
+            if let version = lastAcknowledged, let tracker { _ = try await tracker.waitUntil(atLeast: version) }
+            return
         case .fail(let error): throw error
         case .suspend: break
         }
@@ -157,14 +163,14 @@ public actor BatchOutbox: Service {
     }
 
     /// Unacknowledged batches (the queue depth).
-    public var queueDepth: Int { machine.pending }
+    public var queueDepth: Int { machine.pending + recording }
 
     /// What the outbox is doing now.
     public var snapshot: Snapshot {
         var paused: TrainerError?
         if case .paused(let error) = machine.phase { paused = error }
         return Snapshot(
-            pending: machine.pending, inFlight: machine.inFlight, headFailures: machine.headFailures, delivered: delivered,
+            pending: machine.pending + recording, inFlight: machine.inFlight, headFailures: machine.headFailures, delivered: delivered,
             lastAcknowledgedVersion: lastAcknowledged, lastError: lastError, paused: paused,
             bufferedBytes: payloads.values.reduce(0) { $0 + $1.count }, waitingForCapacity: machine.capacityWaiters.count)
     }
@@ -264,7 +270,11 @@ public actor BatchOutbox: Service {
             steps[batchID] = nil
             delivered += 1
             lastAcknowledged = version
-            execute(OutboxStateMachine.WaiterAction(resume: resume))
+            // Until the acknowledgement is recorded and the tracker has the new version, the batch
+            // still counts in the queue depth and capacity waiters stay suspended, so whoever sees
+            // the batch gone also sees its consequences.
+            recording += 1
+            await tracker?.observe(version)
             logger.info("batch delivered", metadata: metadata.merging(["policy_version": "\(version.rawValue)"]) { $1 })
             do {
                 try await store.markDelivered(batchID: batchID, policyVersion: version)
@@ -273,7 +283,8 @@ public actor BatchOutbox: Service {
                 // idempotency key makes the resend harmless.
                 logger.error("cannot record a delivery", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             }
-            await tracker?.observe(version)
+            recording -= 1
+            execute(OutboxStateMachine.WaiterAction(resume: resume))
         case .retry(let delay):
             lastError = outcome.summary
             logger.warning(
