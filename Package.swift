@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "arbiter", targets: ["arbiter"]),
+        .executable(name: "arbiter-peers", targets: ["arbiter-peers"]),
         .library(name: "ArbiterCore", targets: ["ArbiterCore"]),
         .library(name: "ArbiterNumerics", targets: ["ArbiterNumerics"]),
     ],
@@ -127,6 +128,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "arbiter-peers",
+            dependencies: ["ArbiterTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),

@@ -73,8 +73,33 @@ struct ValidateAndInspectCLITests {
     }
 
     @Test func unimplementedSubcommandsSaySoAndFail() throws {
-        let r = try CLIRunner.run(["run", "configs/morebench-grpo.yaml"])
+        let r = try CLIRunner.run(["serve"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("not implemented yet"))
+    }
+
+    @Test func runNamesAMissingSecretBeforeStarting() throws {
+        // The shipped config names ARBITER_TRAINER_TOKEN; unset, the run stops before any request.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arbiter-secret-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLIRunner.run(["run", "configs/morebench-grpo.yaml", "--store", dir.appendingPathComponent("log.sqlite").path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("ARBITER_TRAINER_TOKEN"))
+        #expect(r.stderr.contains("trainer.token_env"))
+    }
+
+    @Test func runRefusesAnInvalidConfig() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arbiter-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try String(contentsOf: SharedFixtures.packageRoot.appendingPathComponent("configs/tombench-hard-grpo-outcome.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "group_size: 8", with: "group_szie: 8")
+            .replacingOccurrences(of: "../data/", with: SharedFixtures.packageRoot.path + "/data/")
+        let config = dir.appendingPathComponent("bad.yaml")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["run", config.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("group_szie"))
+        #expect(r.stderr.contains("nothing was run"))
     }
 }
