@@ -167,7 +167,7 @@ let package = Package(
             name: "ArbiterCLITests",
             dependencies: [
                 "arbiter", "ArbiterTesting", "ArbiterStore", "ArbiterNumerics", "ArbiterTrainer", "ArbiterCore", "ArbiterEngine",
-                "ArbiterRewards",
+                "ArbiterRewards", "ArbiterInference",
             ],
             swiftSettings: swiftSettings
         ),

@@ -116,6 +116,12 @@ struct ConfigValidator {
         if p.maxConcurrency < 1 { report("policy.max_concurrency", "must be at least 1, found \(p.maxConcurrency)") }
         if p.timeoutSeconds <= 0 { report("policy.timeout_seconds", "must be positive") }
         if p.maxRetries < 0 { report("policy.max_retries", "must be ≥ 0") }
+        if let t = p.promptTemplate {
+            if !t.contains("{prompt}") { report("policy.prompt_template", "must contain the `{prompt}` placeholder") }
+            if p.api != .completions {
+                report("policy.prompt_template", "applies to `api: completions` only; chat servers apply their own template", .warning)
+            }
+        }
         if let r = config.reference {
             validateEndpoints(r.endpoints, field: "reference.endpoints")
         }

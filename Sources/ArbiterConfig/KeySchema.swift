@@ -46,7 +46,7 @@ extension RunConfig {
     /// A configuration with every optional field set, used to derive the key schema.
     static var schemaExemplar: RunConfig {
         let endpoint = EndpointConfig(url: "http://x", maxConcurrency: 1, apiKeyEnv: "K", requestsPerSecond: 1, tokensPerMinute: 1)
-        let sampling = SamplingParams(topK: 1, stop: ["x"], seed: 1)
+        let sampling = SamplingParams(topK: 1, stop: ["x"], seed: 1, grammar: "x")
         let dataset = DatasetConfig(
             name: "x", kind: .tomTable, path: "x", format: .csv,
             columns: ColumnMapping(ability: "x", id: "x"), limit: 1)
@@ -54,7 +54,7 @@ extension RunConfig {
             run: RunSection(name: "x", epochs: 1, postgresURLEnv: "X"),
             dataset: dataset,
             evalDatasets: [dataset],
-            policy: PolicyConfig(model: "x", endpoints: [endpoint], sampling: sampling, systemPrompt: "x"),
+            policy: PolicyConfig(model: "x", endpoints: [endpoint], sampling: sampling, systemPrompt: "x", promptTemplate: "x"),
             reference: ReferenceConfig(model: "x", endpoints: [endpoint]),
             judge: JudgeConfig(model: "x", endpoints: [endpoint], rubric: "x", sampling: sampling, callBudget: 1),
             rewards: RewardConfig(

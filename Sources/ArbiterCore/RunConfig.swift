@@ -342,17 +342,23 @@ public struct SamplingParams: Codable, Sendable, Hashable {
     public var seed: UInt64?
     /// Ask for per-token logprobs (and token ids where the server supports it).
     public var logprobs: Bool
+    /// A GBNF grammar constraining the output, sent as llama.cpp's `grammar` field (a small
+    /// judge that must answer exactly `Yes` or `No`, or a fixed JSON shape).
+    public var grammar: String?
 
     enum CodingKeys: String, CodingKey {
         case temperature
         case topP = "top_p"
         case topK = "top_k"
         case maxTokens = "max_tokens"
-        case stop, seed, logprobs
+        case stop, seed, logprobs, grammar
     }
 
     /// Creates sampling params.
-    public init(temperature: Double = 1.0, topP: Double = 1.0, topK: Int? = nil, maxTokens: Int = 1024, stop: [String] = [], seed: UInt64? = nil, logprobs: Bool = true) {
+    public init(
+        temperature: Double = 1.0, topP: Double = 1.0, topK: Int? = nil, maxTokens: Int = 1024, stop: [String] = [], seed: UInt64? = nil,
+        logprobs: Bool = true, grammar: String? = nil
+    ) {
         self.temperature = temperature
         self.topP = topP
         self.topK = topK
@@ -360,6 +366,7 @@ public struct SamplingParams: Codable, Sendable, Hashable {
         self.stop = stop
         self.seed = seed
         self.logprobs = logprobs
+        self.grammar = grammar
     }
 
     public init(from decoder: any Decoder) throws {
@@ -372,6 +379,7 @@ public struct SamplingParams: Codable, Sendable, Hashable {
         stop = try c.decode(.stop, default: [])
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         logprobs = try c.decode(.logprobs, default: true)
+        grammar = try c.decodeIfPresent(String.self, forKey: .grammar)
     }
 }
 
@@ -393,8 +401,13 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
     public var maxConcurrency: Int
     /// One request with n samples, or one request per sample.
     public var requestMode: RequestMode
-    /// System prompt for chat requests.
+    /// System prompt for chat requests (and `{system}` of `prompt_template`).
     public var systemPrompt: String?
+    /// For the completions API: the text a prompt is wrapped in, with `{prompt}` (and optionally
+    /// `{system}`) placeholders, e.g. a chat template written out
+    /// (`<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n`). The trainer receives
+    /// exactly this text, so it can tokenize the prompt as the server did.
+    public var promptTemplate: String?
     /// Stream responses (SSE) to measure time-to-first-token.
     public var stream: Bool
     /// Per-request deadline in seconds.
@@ -409,6 +422,7 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
         case maxConcurrency = "max_concurrency"
         case requestMode = "request_mode"
         case systemPrompt = "system_prompt"
+        case promptTemplate = "prompt_template"
         case stream
         case timeoutSeconds = "timeout_seconds"
         case maxRetries = "max_retries"
@@ -418,7 +432,8 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
     public init(
         model: String, api: InferenceAPI = .chat, endpoints: [EndpointConfig], sampling: SamplingParams = .init(),
         groupSize: Int = 8, promptsPerStep: Int = 16, maxConcurrency: Int = 256, requestMode: RequestMode = .nPerRequest,
-        systemPrompt: String? = nil, stream: Bool = false, timeoutSeconds: Double = 600, maxRetries: Int = 5
+        systemPrompt: String? = nil, promptTemplate: String? = nil, stream: Bool = false, timeoutSeconds: Double = 600,
+        maxRetries: Int = 5
     ) {
         self.model = model
         self.api = api
@@ -429,6 +444,7 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
         self.maxConcurrency = maxConcurrency
         self.requestMode = requestMode
         self.systemPrompt = systemPrompt
+        self.promptTemplate = promptTemplate
         self.stream = stream
         self.timeoutSeconds = timeoutSeconds
         self.maxRetries = maxRetries
@@ -445,6 +461,7 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
         maxConcurrency = try c.decode(.maxConcurrency, default: 256)
         requestMode = try c.decode(.requestMode, default: .nPerRequest)
         systemPrompt = try c.decodeIfPresent(String.self, forKey: .systemPrompt)
+        promptTemplate = try c.decodeIfPresent(String.self, forKey: .promptTemplate)
         stream = try c.decode(.stream, default: false)
         timeoutSeconds = try c.decode(.timeoutSeconds, default: 600)
         maxRetries = try c.decode(.maxRetries, default: 5)

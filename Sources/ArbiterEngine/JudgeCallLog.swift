@@ -52,6 +52,7 @@ extension SamplingParams {
         if let topK { parts.append("top_k=\(topK)") }
         if let seed { parts.append("seed=\(seed)") }
         if !stop.isEmpty { parts.append("stop=\(stop.joined(separator: ","))") }
+        if let grammar { parts.append("grammar_sha256=\(SHA256.hex(grammar).prefix(16))") }
         return parts.sorted().joined(separator: ";")
     }
 }

@@ -43,8 +43,14 @@ public struct PreparedPrompt: Sendable {
         case .chat:
             input = .chat([ChatMessage(role: "user", content: text)])
         case .completions:
-            let system = config.policy.systemPrompt.map { $0 + "\n\n" } ?? ""
-            input = .text(system + text)
+            if let template = config.policy.promptTemplate {
+                input = .text(
+                    template.replacingOccurrences(of: "{system}", with: config.policy.systemPrompt ?? "")
+                        .replacingOccurrences(of: "{prompt}", with: text))
+            } else {
+                let system = config.policy.systemPrompt.map { $0 + "\n\n" } ?? ""
+                input = .text(system + text)
+            }
         }
     }
 }

@@ -79,6 +79,10 @@ enum OpenAIWire {
                 w.int(1)
             }
         }
+        if let grammar = s.grammar {
+            w.key("grammar")
+            w.string(grammar)
+        }
         if call.returnTokenIDs {
             w.key("return_token_ids")
             w.bool(true)

@@ -8,7 +8,7 @@ import Testing
 struct BenchStoreCommandTests {
     @Test func runsATinyScenarioAndVerifies() async throws {
         let dir = TestFiles.freshPath("bench")
-        var command = try BenchStoreCommand.parse([
+        let command = try BenchStoreCommand.parse([
             "--scenario", "mixed", "--rollouts", "64", "--steps", "2", "--dir", dir, "--json", "--request-bytes", "40",
         ])
         try await command.run()

@@ -9,8 +9,36 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect datasets.",
-        subcommands: [Inspect.self]
+        subcommands: [Inspect.self, GenerateToM.self]
     )
+
+    /// `arbiter data generate-tom`: write the project's own theory-of-mind training set.
+    struct GenerateToM: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generate-tom",
+            abstract: "Write a templated theory-of-mind training set (false belief, second-order belief, unexpected contents) as JSONL.",
+            discussion: "Deterministic in --seed; the columns match `kind: tom_table` with id/story/question/option_a..option_d/answer/ability."
+        )
+
+        @Option(help: "Number of items.")
+        var count = 64
+
+        @Option(help: "Seed.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Output file (default: standard output).")
+        var out: String?
+
+        func run() async throws {
+            guard count > 0 else { throw ValidationError("--count must be positive") }
+            let text = ToMStoryGenerator(seed: seed).jsonLines(count: count)
+            if let out {
+                try text.write(toFile: out, atomically: true, encoding: .utf8)
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
 
     /// `arbiter data inspect FILE|FOLDER|CONFIG`: load a dataset and print its summary.
     struct Inspect: AsyncParsableCommand {

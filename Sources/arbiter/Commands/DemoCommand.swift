@@ -1,16 +1,221 @@
+import ArbiterConfig
+import ArbiterCore
+import ArbiterData
+import ArbiterEngine
+import ArbiterNumerics
+import ArbiterStore
 import ArgumentParser
+import Foundation
 
-/// `arbiter demo`: Run the CPU demo with real peers.
+/// `arbiter demo`: a real RL loop on this CPU — llama-server policy and judge, the PyTorch
+/// reference trainer — for GRPO and FlowRL trajectory balance on a generated ToM set.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the CPU demo with real peers. (not implemented yet: issue 9)"
+        abstract: "Run GRPO and flowrl_tb against real peers on this CPU (llama-server, PyTorch trainer) and write a report.",
+        discussion: """
+            Installs what is missing (scripts/install-peers: llama-server built from the llama-cpp-python \
+            sdist, torch, SmolLM2-135M-Instruct), generates a templated theory-of-mind training set, and for \
+            each objective starts fresh peers (scripts/real-peers), runs `--steps` training steps, and stops \
+            them; then writes DIR/report.md with reward and diversity per step for both objectives. Run it \
+            from the repository root. With --peers-env the peers are not started (they must be running).
+            """
     )
 
-    @Argument(parsing: .captureForPassthrough, help: "Arguments (none are accepted until this lands).")
-    var arguments: [String] = []
+    @Option(help: "Training steps per objective.")
+    var steps = 4
+
+    @Option(help: "Items in the generated training set.")
+    var size = 32
+
+    @Option(help: "Working folder (reward log, data, peers' logs, report).")
+    var dir = "runs/demo"
+
+    @Option(help: "Objectives to compare.")
+    var estimator = "grpo,flowrl_tb"
+
+    @Option(help: "Use running peers described by this env file (POLICY_URL, JUDGE_URL, TRAINER_URL) instead of starting them.")
+    var peersEnv: String?
+
+    @OptionGroup var progress: ProgressOptions
 
     func run() async throws {
-        try notImplemented("demo", issue: 9, what: "the real-peer demo")
+        let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        guard FileManager.default.fileExists(atPath: root.appendingPathComponent("scripts/real-peers").path) else {
+            FileHandleStderr.write("arbiter demo: run it from the repository root (scripts/real-peers not found)\n")
+            throw ExitCode(2)
+        }
+        let work = URL(fileURLWithPath: dir, relativeTo: root).standardizedFileURL
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let data = work.appendingPathComponent("tom-train.jsonl")
+        try ToMStoryGenerator(seed: 1).jsonLines(count: size).write(to: data, atomically: true, encoding: .utf8)
+        let storePath = work.appendingPathComponent("arbiter.sqlite").path
+        let log = try RunSupport.openStore(storePath, command: "demo")
+        defer { try? log.close() }
+        let group = "demo-" + RunSupport.newRunID(name: "tom").dropFirst(4)
+        var runs: [(String, String)] = []
+        for name in estimator.split(separator: ",").map(String.init) {
+            let peersDir = work.appendingPathComponent("peers-\(name)")
+            let env: URL
+            if let peersEnv {
+                env = URL(fileURLWithPath: peersEnv)
+            } else {
+                progress.reporter.message("peers", runID: group, "starting fresh peers for \(name) (first run installs them)")
+                try Self.shell(["scripts/real-peers", "start", peersDir.path], in: root)
+                env = peersDir.appendingPathComponent("peers.env")
+            }
+            defer { if peersEnv == nil { try? Self.shell(["scripts/real-peers", "stop", peersDir.path], in: root) } }
+            let urls = try Self.readEnv(env)
+            let config = work.appendingPathComponent("demo-\(name).yaml")
+            try Self.config(urls: urls, root: root, data: data, store: storePath, steps: steps, estimator: name)
+                .write(to: config, atomically: true, encoding: .utf8)
+            let loaded = try RunSupport.loadConfig(config.path, command: "demo")
+            let id = "\(group)-\(name)"
+            let plan = try RunPlanner.newRun(loaded, runID: id, runGroup: group, mode: .train, codeVersion: ArbiterVersion.string)
+            let ending = try await RunSupport.execute(plan: plan, store: log, progress: progress.reporter, command: "demo")
+            runs.append((name, id))
+            if ending == .stopped { break }
+        }
+        let report = work.appendingPathComponent("report.md")
+        try await DemoReport.write(store: log, runs: runs, group: group, to: report)
+        progress.reporter.message("report", runID: group, "report: \(report.path); reward log: \(storePath)")
+    }
+
+    static func shell(_ args: [String], in dir: URL) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.currentDirectoryURL = dir
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            FileHandleStderr.write("arbiter demo: `\(args.joined(separator: " "))` failed with status \(p.terminationStatus)\n")
+            throw ExitCode(1)
+        }
+    }
+
+    static func readEnv(_ url: URL) throws -> [String: String] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { out[parts[0]] = parts[1] }
+        }
+        for key in ["POLICY_URL", "JUDGE_URL", "TRAINER_URL"] where out[key] == nil {
+            throw ValidationError("\(url.path): \(key) is missing")
+        }
+        return out
+    }
+
+    /// The demo's run configuration: SmolLM2 through llama-server's completions API with its chat
+    /// template written out, a grammar-constrained structure judge, Social-R1 components.
+    static func config(urls: [String: String], root: URL, data: URL, store: String, steps: Int, estimator: String) -> String {
+        let rubric = root.appendingPathComponent("rubrics/social-r1/structure.yaml").path
+        let params = estimator == "flowrl_tb" ? "{beta: 15, epsilon: 1.0e-6}" : "{epsilon: 1.0e-6}"
+        return """
+            # Written by `arbiter demo`: real peers on loopback.
+            run:
+              name: demo-tom-\(estimator)
+              seed: 3
+              steps: \(steps)
+              store: \(store)
+            dataset:
+              kind: tom_table
+              path: \(data.path)
+              format: jsonl
+              columns: {id: id, story: story, question: question, options: [option_a, option_b, option_c, option_d], answer: answer, ability: ability}
+            policy:
+              model: policy
+              api: completions
+              endpoints:
+                - url: \(urls["POLICY_URL"]!)
+                  max_concurrency: 4
+              system_prompt: "Read the story and answer the question. Think briefly inside <think></think>, then give only the option letter inside <Answer></Answer>."
+              prompt_template: "<|im_start|>system\\n{system}<|im_end|>\\n<|im_start|>user\\n{prompt}<|im_end|>\\n<|im_start|>assistant\\n"
+              sampling:
+                temperature: 1.0
+                max_tokens: 96
+                stop: ["<|im_end|>"]
+              group_size: 4
+              prompts_per_step: 2
+              timeout_seconds: 180
+              max_retries: 8
+            reference:
+              model: reference
+              endpoints:
+                - url: \(urls["TRAINER_URL"]!)
+                  max_concurrency: 2
+            judge:
+              model: judge
+              api: chat
+              endpoints:
+                - url: \(urls["JUDGE_URL"]!)
+                  max_concurrency: 4
+              rubric: \(rubric)
+              max_retries: 1
+              sampling:
+                temperature: 0
+                max_tokens: 96
+                logprobs: false
+                grammar: |-
+                  root ::= "{\\"cue_encoding\\": " yn ", \\"cue_interpretation\\": " yn ", \\"goal_clarification\\": " yn ", \\"response_generation\\": " yn ", \\"in_order\\": " yn "}"
+                  yn ::= "\\"yes\\"" | "\\"no\\""
+            rewards:
+              components:
+                - {name: format, weight: 0.5}
+                - {name: outcome, weight: 1.0}
+                - {name: structure, weight: 0.5}
+                - {name: length, weight: 0.5}
+              missing_policy: renormalize
+              structure_rubric: \(rubric)
+              answer: {style: answer_tag, shuffle_options: true}
+              length: {target: 48, floor: 8, ceiling: 96}
+            advantage:
+              estimator: \(estimator)
+              params: \(params)
+            staleness:
+              mode: sync
+              max_staleness: 0
+            trainer:
+              url: \(urls["TRAINER_URL"]!)
+              timeout_seconds: 300
+              max_pending_batches: 1
+
+            """
+    }
+}
+
+/// The demo's comparison report: per objective and step, reward, correctness, format, length and
+/// the diversity of the completions (distinct-2), read back from the reward log.
+enum DemoReport {
+    static func write(store: any RewardStore, runs: [(String, String)], group: String, to url: URL) async throws {
+        var lines = [
+            "# Arbiter demo: \(group)", "",
+            "Real peers on this CPU: SmolLM2-135M-Instruct served by llama-server (policy and a grammar-constrained judge),",
+            "trained by the PyTorch reference trainer (trainers/reference/trainer.py); the policy version moves after every batch.",
+            "",
+        ]
+        let distinct = try DistinctN(n: 2)
+        for (name, id) in runs {
+            lines += ["## \(name) (run `\(id)`)", "", "| step | trainer version | reward mean | correct | format ok | mean tokens | distinct-2 |", "|---|---|---|---|---|---|---|"]
+            for step in try await store.steps(runID: id) {
+                let samples = try await store.groups(runID: id, step: step.step).flatMap(\.samples)
+                let rewards = samples.compactMap(\.reward.total)
+                func rate(_ name: String) -> String {
+                    let v = samples.compactMap { $0.reward[name] }
+                    return v.isEmpty ? "-" : String(format: "%.2f", v.reduce(0, +) / Double(v.count))
+                }
+                let tokens = samples.map { Double($0.rollout.completionTokens) }
+                lines.append(
+                    "| \(step.step) | \(step.policyVersion.map { "v\($0.rawValue)" } ?? "-") | "
+                        + (rewards.isEmpty ? "-" : String(format: "%.3f", rewards.reduce(0, +) / Double(rewards.count)))
+                        + " | \(rate("outcome")) | \(rate("format")) | "
+                        + (tokens.isEmpty ? "-" : String(format: "%.1f", tokens.reduce(0, +) / Double(tokens.count)))
+                        + " | " + String(format: "%.3f", distinct.score(texts: samples.map(\.rollout.completionText))) + " |")
+            }
+            lines.append("")
+        }
+        lines.append("Drill into any rollout with `arbiter audit rollout RUN ROLLOUT --store \(url.deletingLastPathComponent().appendingPathComponent("arbiter.sqlite").path)`.")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
     }
 }
