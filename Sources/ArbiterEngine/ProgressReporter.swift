@@ -64,6 +64,8 @@ public struct ProgressReporter: Sendable {
     public enum Style: String, Sendable {
         /// Human-readable lines.
         case plain
+        /// Human-readable lines plus a live status line rewritten in place during a step (a terminal).
+        case live
         /// JSON lines (`{"event": "step", ...}`).
         case json
         /// Nothing (tests, library use).
@@ -82,7 +84,8 @@ public struct ProgressReporter: Sendable {
         case .silent: return
         case .json:
             emit(event: "step", r)
-        case .plain:
+        case .plain, .live:
+            if style == .live { clearLive() }
             var parts = [
                 "step \(r.step)", "groups \(r.keptGroups)/\(r.groups)", "rollouts \(r.rollouts)", "judge \(r.judgeCalls)",
                 "reward " + (r.rewardMean.map { String(format: "%.4g", $0) } ?? "-"),
@@ -115,9 +118,20 @@ public struct ProgressReporter: Sendable {
                 }
             }
             emit(event: event, Message(event: event, runID: runID, message: text))
-        case .plain:
+        case .plain, .live:
+            if style == .live { clearLive() }
             write("[\(runID)] \(text)")
         }
+    }
+
+    /// Rewrites the live status line (terminals only; other styles ignore it).
+    public func live(_ text: String) {
+        guard style == .live else { return }
+        FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + text).utf8))
+    }
+
+    private func clearLive() {
+        FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8))
     }
 
     private func emit<T: Encodable>(event: String, _ value: T) {

@@ -272,7 +272,10 @@ public final class RunEngine: Service, Sendable {
         var zeroVariance = 0
         let zeroVarianceTest = sampler.filter
         while !draws.isEmpty {
-            let round = try await generateRound(draws, step: step)
+            let current = draws
+            let round = try await withLiveProgress(step: step, started: started) {
+                try await self.generateRound(current, step: step)
+            }
             for (draw, result) in zip(draws, round) {
                 guard let group = result.group else {
                     rejected += 1
@@ -412,6 +415,40 @@ public final class RunEngine: Service, Sendable {
         Provenance(
             configHash: plan.configHash, templateHashes: pipeline.templateHashes, judgeModels: pipeline.judgeModels,
             rewardWeights: pipeline.rewardWeights(step: step), datasets: [plan.datasetName])
+    }
+
+    // MARK: - Live progress
+
+    /// Runs `body` while a terminal shows the step's live line (requests in flight and waiting for
+    /// admission, groups finished, judge calls) every half second.
+    func withLiveProgress<T: Sendable>(step: Int, started: ContinuousClock.Instant, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T
+    {
+        guard progress.style == .live else { return try await body() }
+        let base = await policy.metrics()
+        let judgeBase = await pipeline.judgeStats().calls
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask { try await body() }
+            tasks.addTask {
+                while !Task.isCancelled {
+                    let m = await self.policy.metrics()
+                    let judge = await self.pipeline.judgeStats().calls - judgeBase
+                    self.progress.live(
+                        "[\(self.runID)] step \(step) | groups done \(m.groupsFinished - base.groupsFinished) | requests in flight \(m.inFlight), waiting \(m.waiting + m.groupsWaitingForAdmission) | judge \(judge) | trainer v\(m.policyVersion.rawValue) | "
+                            + String(format: "%.1fs", Self.seconds(since: started)))
+                    do { try await Task.sleep(for: .milliseconds(500)) } catch { break }
+                }
+                return nil
+            }
+            var result: T?
+            for try await value in tasks {
+                if let value {
+                    result = value
+                    tasks.cancelAll()
+                }
+            }
+            return result!
+        }
     }
 
     // MARK: - Generation

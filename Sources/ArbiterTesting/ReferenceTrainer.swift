@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 import NIOCore
 import NIOPosix
 
@@ -91,10 +93,15 @@ public final class ReferenceTrainer: Sendable {
             let port = await lifecycle.port ?? configuration.port
             let app = makeApplication(port: port, generation: generation)
             let current = generation
+            // The server runs in its own service group, so a restart is a graceful shutdown: the
+            // listener closes before the connection handlers stop (cancelling instead can accept a
+            // connection whose handler is already gone, which NIO traps on).
+            let server = ServiceGroup(
+                configuration: .init(services: [app], logger: Logger(label: "arbiter-reference-trainer", factory: { _ in SwiftLogNoOpLogHandler() })))
             let next: Control? = await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     do {
-                        try await app.run()
+                        try await server.run()
                         self.control.yield(.serverEnded(generation: current, error: nil))
                     } catch {
                         self.control.yield(.serverEnded(generation: current, error: "\(error)"))
@@ -106,7 +113,12 @@ public final class ReferenceTrainer: Sendable {
                     next = control
                     break
                 }
-                group.cancelAll()
+                if case .restart = next {
+                    await server.triggerGracefulShutdown()
+                    await group.waitForAll()
+                } else {
+                    group.cancelAll()
+                }
                 return next
             }
             await lifecycle.stopped()

@@ -109,6 +109,8 @@ struct ProgressOptions: ParsableArguments {
     var quiet = false
 
     var reporter: ProgressReporter {
-        ProgressReporter(style: quiet ? .silent : (jsonProgress ? .json : .plain))
+        if quiet { return ProgressReporter(style: .silent) }
+        if jsonProgress { return ProgressReporter(style: .json) }
+        return ProgressReporter(style: isatty(STDOUT_FILENO) == 1 ? .live : .plain)
     }
 }

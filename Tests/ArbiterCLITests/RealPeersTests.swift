@@ -2,6 +2,7 @@ import ArbiterCore
 import ArbiterInference
 import ArbiterStore
 import ArbiterTesting
+import ArbiterTrainer
 import Foundation
 import Testing
 
@@ -34,10 +35,11 @@ struct RealPeersTests {
         return choice.text + " " + (choice.logprobs ?? []).map { $0.map { String($0) } ?? "nil" }.joined(separator: ",")
     }
 
-    static func trainerVersion(_ trainerURL: String) throws -> Int {
-        let data = try Data(contentsOf: URL(string: trainerURL + "/v1/status")!)
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return try #require(object["policy_version"] as? Int)
+    static func trainerVersion(_ trainerURL: String) async throws -> Int {
+        let client = try TrainerClient(configuration: .init(baseURL: trainerURL))
+        let status = try await client.status()
+        try await client.shutdown()
+        return status.policyVersion.rawValue
     }
 
     @Test("a few GRPO steps: rollouts from llama-server, judged by llama-server, trained by PyTorch; the served weights change")
@@ -46,7 +48,7 @@ struct RealPeersTests {
         let policy = try #require(urls["POLICY_URL"])
         let trainer = try #require(urls["TRAINER_URL"])
         let before = try await Self.probe(policy)
-        let versionBefore = try Self.trainerVersion(trainer)
+        let versionBefore = try await Self.trainerVersion(trainer)
         let dir = try LoopbackConfigs.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = await (try CLIProcess.start([
@@ -76,7 +78,7 @@ struct RealPeersTests {
         let batches = try await log.batches(runID: run.run.id, step: nil)
         #expect(batches.count == 2)
         #expect(batches.allSatisfy { $0.delivery.outcome == .delivered })
-        #expect(try Self.trainerVersion(trainer) == versionBefore + 2, "one optimizer step per batch")
+        #expect(try await Self.trainerVersion(trainer) == versionBefore + 2, "one optimizer step per batch")
         let after = try await Self.probe(policy)
         #expect(after != before, "the trainer's weight change must reach llama-server")
         let report = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)

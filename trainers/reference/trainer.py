@@ -39,21 +39,27 @@ class LlamaServer:
         self.proc = None
 
     def start(self, gguf):
+        """Starts llama-server on `gguf`; a port still held by the previous process is retried."""
         args = [self.binary, "-m", str(gguf), "--host", "127.0.0.1", "--port", str(self.port), "-t", str(self.threads),
                 "-c", "4096", "-np", "4", "--no-webui"]
-        self.proc = subprocess.Popen(args, stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT)
-        deadline = time.time() + 120
+        deadline = time.time() + 180
         while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"llama-server exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except Exception:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("llama-server did not become healthy in 120 s")
+            self.proc = subprocess.Popen(args, stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT)
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as r:
+                        if r.status == 200:
+                            return
+                except Exception:
+                    pass
+                time.sleep(0.2)
+            if self.proc.poll() is None:
+                break
+            log(f"llama-server exited with {self.proc.returncode} (port {self.port} not free yet?); retrying")
+            time.sleep(1.0)
+        raise RuntimeError(f"llama-server did not become healthy in 180 s; see {self.log_path}")
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -74,11 +80,14 @@ class Trainer:
         log(f"loading {model_path.name} (GGUF dequantized to fp32)")
         self.tok = AutoTokenizer.from_pretrained(str(model_path.parent), gguf_file=model_path.name)
         self.model = AutoModelForCausalLM.from_pretrained(str(model_path.parent), gguf_file=model_path.name,
-                                                          torch_dtype=torch.float32)
+                                                          dtype=torch.float32)
         # A plain checkpoint from here on (the GGUF quantizer is not needed to save).
         self.model.hf_quantizer = None
-        if hasattr(self.model.config, "quantization_config"):
-            del self.model.config.quantization_config
+        if getattr(self.model.config, "quantization_config", None) is not None:
+            try:
+                del self.model.config.quantization_config
+            except AttributeError:
+                self.model.config.quantization_config = None
         self.reference = copy.deepcopy(self.model).eval()
         for p in self.reference.parameters():
             p.requires_grad_(False)
@@ -93,6 +102,7 @@ class Trainer:
         log(f"policy llama-server on 127.0.0.1:{args.policy_port}")
         self.lock = threading.Lock()
         self.answers = {}
+        self.trained = {}
         self.stats = []
 
     # --- tokens and log-probabilities -------------------------------------------------------------
@@ -141,7 +151,7 @@ class Trainer:
                 residual = log_z + new.mean() - target - ref_mean
                 loss = weight * iw * residual.pow(2)
                 loss.backward()
-                total += float(loss)
+                total += float(loss.detach())
                 n += 1
             else:
                 adv = float(s["advantage"])
@@ -160,7 +170,7 @@ class Trainer:
                     loss = weight * per_token.sum()
                     tokens += len(completion)
                 loss.backward()
-                total += float(loss)
+                total += float(loss.detach())
         scale = 1.0 / max(1, tokens if (estimator != "flowrl_tb" and self.args.aggregation == "token-mean") else n)
         for p in list(self.model.parameters()) + list(self.log_z.parameters()):
             if p.grad is not None:
@@ -187,8 +197,12 @@ class Trainer:
         self.version += 1
 
     def apply(self, batch):
+        """One optimizer step per batch id, then publish; a retry after a failed publish does not train again."""
         started = time.time()
-        stats = self.train(batch)
+        key = batch["batch_id"]
+        if key not in self.trained:
+            self.trained[key] = self.train(batch)
+        stats = dict(self.trained[key])
         self.publish()
         stats.update(step=batch["step"], batch_id=batch["batch_id"], policy_version=self.version, seconds=round(time.time() - started, 2))
         self.stats.append(stats)
@@ -265,6 +279,9 @@ def serve(trainer, args):
                     trainer.apply(body)
                 except (KeyError, TypeError, ValueError) as e:
                     return self.reply(400, {"error": f"batch: {e}"})
+                except Exception as e:  # publishing failed: the optimizer step is kept, a retry republishes
+                    log(f"batch {key}: {e}")
+                    return self.reply(503, {"error": f"publishing the new weights failed: {e}"})
                 answer = {"accepted": True, "policy_version": trainer.version}
                 trainer.answers[key] = answer
                 return self.reply(200, answer)

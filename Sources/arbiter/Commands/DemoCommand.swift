@@ -61,19 +61,18 @@ struct DemoCommand: AsyncParsableCommand {
                 env = URL(fileURLWithPath: peersEnv)
             } else {
                 progress.reporter.message("peers", runID: group, "starting fresh peers for \(name) (first run installs them)")
-                try Self.shell(["scripts/real-peers", "start", peersDir.path], in: root)
+                try await Self.shell(["scripts/real-peers", "start", peersDir.path], in: root)
                 env = peersDir.appendingPathComponent("peers.env")
             }
-            defer { if peersEnv == nil { try? Self.shell(["scripts/real-peers", "stop", peersDir.path], in: root) } }
-            let urls = try Self.readEnv(env)
-            let config = work.appendingPathComponent("demo-\(name).yaml")
-            try Self.config(urls: urls, root: root, data: data, store: storePath, steps: steps, estimator: name)
-                .write(to: config, atomically: true, encoding: .utf8)
-            let loaded = try RunSupport.loadConfig(config.path, command: "demo")
-            let id = "\(group)-\(name)"
-            let plan = try RunPlanner.newRun(loaded, runID: id, runGroup: group, mode: .train, codeVersion: ArbiterVersion.string)
-            let ending = try await RunSupport.execute(plan: plan, store: log, progress: progress.reporter, command: "demo")
-            runs.append((name, id))
+            let ending: RunSupport.Ending
+            do {
+                ending = try await runOne(name: name, env: env, work: work, root: root, data: data, store: storePath, log: log, group: group)
+            } catch {
+                if peersEnv == nil { try? await Self.shell(["scripts/real-peers", "stop", peersDir.path], in: root) }
+                throw error
+            }
+            if peersEnv == nil { try await Self.shell(["scripts/real-peers", "stop", peersDir.path], in: root) }
+            runs.append((name, "\(group)-\(name)"))
             if ending == .stopped { break }
         }
         let report = work.appendingPathComponent("report.md")
@@ -81,15 +80,43 @@ struct DemoCommand: AsyncParsableCommand {
         progress.reporter.message("report", runID: group, "report: \(report.path); reward log: \(storePath)")
     }
 
-    static func shell(_ args: [String], in dir: URL) throws {
+    /// One objective's run against running peers.
+    func runOne(
+        name: String, env: URL, work: URL, root: URL, data: URL, store storePath: String, log: SQLiteRewardStore, group: String
+    ) async throws -> RunSupport.Ending {
+        let urls = try Self.readEnv(env)
+        let config = work.appendingPathComponent("demo-\(name).yaml")
+        try Self.config(urls: urls, root: root, data: data, store: storePath, steps: steps, estimator: name)
+            .write(to: config, atomically: true, encoding: .utf8)
+        let loaded = try RunSupport.loadConfig(config.path, command: "demo")
+        let id = "\(group)-\(name)"
+        let plan = try RunPlanner.newRun(loaded, runID: id, runGroup: group, mode: .train, codeVersion: ArbiterVersion.string)
+        return try await RunSupport.execute(plan: plan, store: log, progress: progress.reporter, command: "demo")
+    }
+
+    /// Runs a script and waits for it, reaping it with `waitpid` (Foundation's termination
+    /// monitoring does not fire inside this async command on Linux).
+    static func shell(_ args: [String], in dir: URL) async throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args
         p.currentDirectoryURL = dir
         try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            FileHandleStderr.write("arbiter demo: `\(args.joined(separator: " "))` failed with status \(p.terminationStatus)\n")
+        let pid = p.processIdentifier
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r == -1 {
+                // Already reaped elsewhere: Foundation knows the status.
+                status = p.terminationStatus << 8
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let code = (status >> 8) & 0xFF
+        guard code == 0 else {
+            FileHandleStderr.write("arbiter demo: `\(args.joined(separator: " "))` failed with status \(code)\n")
             throw ExitCode(1)
         }
     }
