@@ -48,6 +48,11 @@ let package = Package(
             path: "Sources/CLAPACKE",
             providers: [.apt(["liblapacke-dev", "liblapack-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "ArbiterCore", swiftSettings: swiftSettings),
         .target(
             name: "ArbiterConfig",
@@ -88,7 +93,7 @@ let package = Package(
         .target(
             name: "ArbiterTrainer",
             dependencies: [
-                "ArbiterCore",
+                "ArbiterCore", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -111,7 +116,7 @@ let package = Package(
         .target(
             name: "ArbiterTesting",
             dependencies: [
-                "ArbiterCore",
+                "ArbiterCore", "ArbiterTrainer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

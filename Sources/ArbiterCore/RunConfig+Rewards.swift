@@ -407,20 +407,25 @@ public struct TrainerConfig: Codable, Sendable, Hashable {
     public var timeoutSeconds: Double
     /// Outbox bound: pending batches before the engine stops admitting rollouts.
     public var maxPendingBatches: Int
+    /// Batch bodies of at least this many bytes are sent gzip-compressed (`Content-Encoding:
+    /// gzip`); 0 never compresses.
+    public var gzipMinBytes: Int
 
     enum CodingKeys: String, CodingKey {
         case url
         case tokenEnv = "token_env"
         case timeoutSeconds = "timeout_seconds"
         case maxPendingBatches = "max_pending_batches"
+        case gzipMinBytes = "gzip_min_bytes"
     }
 
     /// Creates a trainer config.
-    public init(url: String, tokenEnv: String? = nil, timeoutSeconds: Double = 60, maxPendingBatches: Int = 4) {
+    public init(url: String, tokenEnv: String? = nil, timeoutSeconds: Double = 60, maxPendingBatches: Int = 4, gzipMinBytes: Int = 1 << 20) {
         self.url = url
         self.tokenEnv = tokenEnv
         self.timeoutSeconds = timeoutSeconds
         self.maxPendingBatches = maxPendingBatches
+        self.gzipMinBytes = gzipMinBytes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -429,5 +434,6 @@ public struct TrainerConfig: Codable, Sendable, Hashable {
         tokenEnv = try c.decodeIfPresent(String.self, forKey: .tokenEnv)
         timeoutSeconds = try c.decode(.timeoutSeconds, default: 60)
         maxPendingBatches = try c.decode(.maxPendingBatches, default: 4)
+        gzipMinBytes = try c.decode(.gzipMinBytes, default: 1 << 20)
     }
 }

@@ -1,3 +1,4 @@
+import ArbiterTrainer
 import Foundation
 import Hummingbird
 import NIOCore
@@ -38,11 +39,34 @@ extension ReferenceTrainer {
     private func handleBatch(_ request: Request, context: ReferenceTrainerContext) async throws -> Response {
         let arrival = ContinuousClock.now
         await state.begin()
-        let body = Data(try await request.body.collect(upTo: context.maxUploadSize).readableBytesView)
+        let wire = Data(try await request.body.collect(upTo: 256 << 20).readableBytesView)
         let key = request.headers[.init("Idempotency-Key")!]
+        let encoding = request.headers[.contentEncoding]
         var received = ReceivedRequest(
-            idempotencyKey: key, authorization: request.headers[.authorization], status: 0, message: nil, replayed: false, body: body,
-            receivedAt: arrival)
+            idempotencyKey: key, authorization: request.headers[.authorization], status: 0, message: nil, replayed: false, body: wire,
+            contentEncoding: encoding, wireBytes: wire.count, receivedAt: arrival)
+        var body = wire
+        switch encoding?.lowercased() {
+        case nil, "identity":
+            break
+        case "gzip":
+            do {
+                body = try Gzip.decompress(wire, limit: 1 << 30)
+                received.body = body
+            } catch {
+                received.status = 400
+                received.message = "Content-Encoding: gzip body cannot be inflated: \(error)"
+                await state.end()
+                await state.record(received)
+                return Self.error(400, received.message!)
+            }
+        default:
+            received.status = 415
+            received.message = "Content-Encoding \(encoding!) is not supported (gzip or identity)"
+            await state.end()
+            await state.record(received)
+            return Self.error(415, received.message!)
+        }
         var crashDowntime: Duration?
         do {
             let response = try await answerBatch(

@@ -13,8 +13,12 @@ extension ReferenceTrainer {
         public var message: String?
         /// True when the key had been answered before and the original answer was replayed.
         public var replayed: Bool
-        /// The request body.
+        /// The request body (inflated when it came gzip-compressed).
         public var body: Data
+        /// The `Content-Encoding` header, if sent (`gzip` for large batches).
+        public var contentEncoding: String? = nil
+        /// Bytes on the wire (the compressed size for a gzip body).
+        public var wireBytes: Int = 0
         /// When the request arrived.
         public var receivedAt: ContinuousClock.Instant
     }

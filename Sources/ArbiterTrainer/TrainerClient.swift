@@ -24,17 +24,20 @@ public final class TrainerClient: TrainerTransport {
         public var connectTimeout: Duration
         /// Largest response body read.
         public var maxResponseBytes: Int
+        /// Bodies of at least this many bytes go out gzip-compressed; 0 never compresses.
+        public var gzipMinBytes: Int
 
         /// Creates a configuration.
         public init(
             baseURL: String, bearerToken: String? = nil, requestTimeout: Duration = .seconds(60),
-            connectTimeout: Duration = .seconds(5), maxResponseBytes: Int = 1 << 20
+            connectTimeout: Duration = .seconds(5), maxResponseBytes: Int = 1 << 20, gzipMinBytes: Int = 1 << 20
         ) {
             self.baseURL = baseURL
             self.bearerToken = bearerToken
             self.requestTimeout = requestTimeout
             self.connectTimeout = connectTimeout
             self.maxResponseBytes = maxResponseBytes
+            self.gzipMinBytes = gzipMinBytes
         }
 
         /// Derives a configuration from the run config, reading the bearer token from the environment
@@ -50,7 +53,9 @@ public final class TrainerClient: TrainerTransport {
                 }
                 token = value
             }
-            self.init(baseURL: trainer.url, bearerToken: token, requestTimeout: .milliseconds(Int64(trainer.timeoutSeconds * 1000)))
+            self.init(
+                baseURL: trainer.url, bearerToken: token, requestTimeout: .milliseconds(Int64(trainer.timeoutSeconds * 1000)),
+                gzipMinBytes: trainer.gzipMinBytes)
         }
     }
 
@@ -98,7 +103,12 @@ public final class TrainerClient: TrainerTransport {
         request.headers = headers()
         request.headers.add(name: "Content-Type", value: TrainerProtocol.contentType)
         request.headers.add(name: TrainerProtocol.idempotencyKeyHeader, value: batchID)
-        request.body = .bytes(ByteBuffer(bytes: payload))
+        if configuration.gzipMinBytes > 0, payload.count >= configuration.gzipMinBytes, let compressed = try? Gzip.compress(payload) {
+            request.headers.add(name: "Content-Encoding", value: "gzip")
+            request.body = .bytes(ByteBuffer(bytes: compressed))
+        } else {
+            request.body = .bytes(ByteBuffer(bytes: payload))
+        }
         do {
             let response = try await httpClient.execute(request, timeout: Self.timeAmount(configuration.requestTimeout), logger: logger)
             let body = try await response.body.collect(upTo: configuration.maxResponseBytes)

@@ -8,8 +8,10 @@ import Testing
 struct TrainerContract {
     var baseURL: String
     var token: String?
+    /// 1: every body goes out gzip-compressed (`Content-Encoding: gzip`); 0: never.
+    var gzipMinBytes = 0
 
-    func client(token: String?) throws -> TrainerClient { try makeClient(baseURL, token: token) }
+    func client(token: String?) throws -> TrainerClient { try makeClient(baseURL, token: token, gzipMinBytes: gzipMinBytes) }
 
     /// The valid payload, re-serialized after `mutate` edits its JSON object.
     func mutated(_ payload: BatchPayload, _ mutate: (inout [String: Any]) -> Void) throws -> Data {
@@ -204,6 +206,21 @@ struct ContractTests {
         try await withTimeout(.seconds(30)) {
             try await PythonReferenceTrainer.with(token: "contract-token") { url in
                 try await TrainerContract(baseURL: url, token: "contract-token").run()
+            }
+        }
+    }
+
+    @Test("both reference trainers pass the contract with gzip-compressed bodies", .enabled(if: PythonReferenceTrainer.python3 != nil))
+    func gzipBodiesPassTheContract() async throws {
+        try await withTimeout(.seconds(30)) {
+            try await withReferenceTrainer { trainer in
+                try await TrainerContract(baseURL: trainer.baseURL(), token: nil, gzipMinBytes: 1).run()
+                let requests = await trainer.requests()
+                #expect(!requests.isEmpty)
+                #expect(requests.allSatisfy { $0.contentEncoding == "gzip" && $0.wireBytes < $0.body.count })
+            }
+            try await PythonReferenceTrainer.with(token: "contract-token") { url in
+                try await TrainerContract(baseURL: url, token: "contract-token", gzipMinBytes: 1).run()
             }
         }
     }

@@ -126,8 +126,9 @@ extension BatchOutbox {
     }
 }
 
-func makeClient(_ url: String, token: String? = nil, timeout: Duration = .seconds(5)) throws -> TrainerClient {
+func makeClient(_ url: String, token: String? = nil, timeout: Duration = .seconds(5), gzipMinBytes: Int = 0) throws -> TrainerClient {
     try TrainerClient(
-        configuration: .init(baseURL: url, bearerToken: token, requestTimeout: timeout, connectTimeout: .seconds(2)),
+        configuration: .init(
+            baseURL: url, bearerToken: token, requestTimeout: timeout, connectTimeout: .seconds(2), gzipMinBytes: gzipMinBytes),
         logger: testLogger("test.client"))
 }

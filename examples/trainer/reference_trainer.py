@@ -7,7 +7,7 @@ It does not train: put your optimizer step in apply_batch().
 
     python3 reference_trainer.py --port 9000 [--token-env TRAINER_TOKEN] [--port-file PATH]
 """
-import argparse, json, math, os, signal, threading
+import argparse, gzip, json, math, os, signal, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FINISH_REASONS = {"stop", "length", "abort", "tool_calls", "unknown"}
@@ -170,6 +170,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        encoding = (self.headers.get("Content-Encoding") or "identity").lower()
+        if encoding == "gzip":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError) as e:
+                return self.reply(400, {"accepted": False, "error": f"Content-Encoding: gzip body cannot be inflated: {e}"})
+        elif encoding != "identity":
+            return self.reply(415, {"accepted": False, "error": f"Content-Encoding {encoding} is not supported"})
         if self.path != "/v1/batches":
             return self.reply(404, {"accepted": False, "error": f"no route {self.path}"})
         if not self.authorized():

@@ -18,7 +18,7 @@ the l_ref that flowrl_tb needs.
     python trainer.py --port 9000 --policy-port 8000 --model PATH.gguf --llama-server BIN \
         --llama-cpp DIR --work DIR [--port-file PATH]
 """
-import argparse, copy, json, math, os, signal, subprocess, sys, threading, time, urllib.request
+import argparse, copy, gzip, json, math, os, signal, subprocess, sys, threading, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -261,6 +261,11 @@ def serve(trainer, args):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
+                try:
+                    raw = gzip.decompress(raw)
+                except (OSError, EOFError) as e:
+                    return self.reply(400, {"error": f"Content-Encoding: gzip body cannot be inflated: {e}"})
             try:
                 body = json.loads(raw)
             except ValueError:

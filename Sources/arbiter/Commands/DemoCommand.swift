@@ -37,6 +37,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Use running peers described by this env file (POLICY_URL, JUDGE_URL, TRAINER_URL) instead of starting them.")
     var peersEnv: String?
 
+    @Option(help: "ToMBench's JSONL folder for the before/after evaluation (evaluation only; default ../shared/data/tombench/data when present).")
+    var tombench: String?
+
+    @Option(help: "ToMBench items evaluated before and after training (0 skips the evaluation).")
+    var evalItems = 8
+
     @OptionGroup var progress: ProgressOptions
 
     func run() async throws {
@@ -90,8 +96,69 @@ struct DemoCommand: AsyncParsableCommand {
             .write(to: config, atomically: true, encoding: .utf8)
         let loaded = try RunSupport.loadConfig(config.path, command: "demo")
         let id = "\(group)-\(name)"
+        try await evaluate("before", id: id, urls: urls, work: work, store: storePath, log: log, group: group)
         let plan = try RunPlanner.newRun(loaded, runID: id, runGroup: group, mode: .train, codeVersion: ArbiterVersion.string)
-        return try await RunSupport.execute(plan: plan, store: log, progress: progress.reporter, command: "demo")
+        let ending = try await RunSupport.execute(plan: plan, store: log, progress: progress.reporter, command: "demo")
+        if ending == .completed {
+            try await evaluate("after", id: id, urls: urls, work: work, store: storePath, log: log, group: group)
+        }
+        return ending
+    }
+
+    /// The ToMBench folder to evaluate on, if any.
+    var tombenchFolder: URL? {
+        let path = tombench ?? "../shared/data/tombench/data"
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        return evalItems > 0 && FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// An eval run of the current policy on the first `evalItems` ToMBench items (outcome only).
+    func evaluate(_ when: String, id: String, urls: [String: String], work: URL, store: String, log: SQLiteRewardStore, group: String)
+        async throws
+    {
+        guard let folder = tombenchFolder else { return }
+        let config = work.appendingPathComponent("eval-\(id)-\(when).yaml")
+        try Self.evalConfig(urls: urls, data: folder, store: store, items: evalItems).write(to: config, atomically: true, encoding: .utf8)
+        let loaded = try RunSupport.loadConfig(config.path, command: "demo")
+        let plan = try RunPlanner.newRun(loaded, runID: "\(id)-tombench-\(when)", runGroup: group, mode: .eval, codeVersion: ArbiterVersion.string)
+        _ = try await RunSupport.execute(plan: plan, store: log, progress: progress.reporter, command: "demo")
+    }
+
+    /// ToMBench (evaluation only) through the same policy endpoint: outcome reward, one sample per item.
+    static func evalConfig(urls: [String: String], data: URL, store: String, items: Int) -> String {
+        """
+        # Written by `arbiter demo`: ToMBench evaluation of the current policy (never trained on).
+        run:
+          name: demo-tombench-eval
+          mode: eval
+          seed: 3
+          store: \(store)
+        dataset:
+          kind: tombench_jsonl
+          path: \(data.path)
+          language: en
+          limit: \(items)
+        policy:
+          model: policy
+          api: completions
+          endpoints:
+            - url: \(urls["POLICY_URL"]!)
+              max_concurrency: 4
+          system_prompt: "Read the story and answer the question. Think briefly inside <think></think>, then give only the option letter inside <Answer></Answer>."
+          prompt_template: "<|im_start|>system\\n{system}<|im_end|>\\n<|im_start|>user\\n{prompt}<|im_end|>\\n<|im_start|>assistant\\n"
+          sampling:
+            temperature: 0
+            max_tokens: 64
+            stop: ["<|im_end|>"]
+          group_size: 1
+          prompts_per_step: 8
+          timeout_seconds: 180
+        rewards:
+          components:
+            - {name: outcome, weight: 1.0}
+          answer: {style: answer_tag, shuffle_options: false}
+
+        """
     }
 
     /// Runs a script and waits for it, reaping it with `waitpid` (Foundation's termination
@@ -223,6 +290,29 @@ enum DemoReport {
             "",
         ]
         let distinct = try DistinctN(n: 2)
+        var evals: [String] = []
+        for (name, id) in runs {
+            var cells: [String] = []
+            for when in ["before", "after"] {
+                let evalID = "\(id)-tombench-\(when)"
+                guard try await store.run(evalID) != nil else { continue }
+                var correct = 0
+                var total = 0
+                for step in try await store.steps(runID: evalID) {
+                    for s in try await store.groups(runID: evalID, step: step.step).flatMap(\.samples) {
+                        total += 1
+                        if s.reward["outcome"] == 1 { correct += 1 }
+                    }
+                }
+                cells.append("\(when): \(correct)/\(total)")
+            }
+            if !cells.isEmpty { evals.append("| \(name) | " + cells.joined(separator: " | ") + " |") }
+        }
+        if !evals.isEmpty {
+            lines += ["## ToMBench (evaluation only, never trained on): correct answers", "", "| objective | before | after |", "|---|---|---|"]
+            lines += evals.map { $0.replacingOccurrences(of: "before: ", with: "").replacingOccurrences(of: "after: ", with: "") }
+            lines.append("")
+        }
         for (name, id) in runs {
             lines += ["## \(name) (run `\(id)`)", "", "| step | trainer version | reward mean | correct | format ok | mean tokens | distinct-2 |", "|---|---|---|---|---|---|---|"]
             for step in try await store.steps(runID: id) {
