@@ -174,7 +174,9 @@ public final class RunEngine: Service, Sendable {
             ])
             progress.message(
                 "started", runID: runID,
-                "started \(config.run.mode.rawValue) run: \(config.run.mode == .train ? "\(config.run.steps) step(s)" : "eval"), \(config.policy.promptsPerStep) prompt(s) x \(config.policy.groupSize) sample(s), estimator \(config.advantage.estimator)"
+                isTraining
+                    ? "started train run: \(config.run.steps) step(s), \(config.policy.promptsPerStep) prompt(s) x \(config.policy.groupSize) sample(s), estimator \(config.advantage.estimator)"
+                    : "started eval run: \(plan.prompts.count) item(s) in steps of \(config.policy.promptsPerStep), \(config.policy.groupSize) sample(s) each"
             )
             return Start(nextStep: 0, consumed: [])
         }

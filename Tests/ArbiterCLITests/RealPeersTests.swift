@@ -53,13 +53,13 @@ struct RealPeersTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = await (try CLIProcess.start([
             "demo", "--peers-env", Self.peersDir.appendingPathComponent("peers.env").path, "--steps", "2", "--size", "8",
-            "--estimator", "grpo", "--dir", dir.path,
+            "--estimator", "grpo", "--dir", dir.path, "--eval-items", "2",
         ])).wait()
         #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
         let log = try SQLiteRewardStore(path: dir.appendingPathComponent("arbiter.sqlite").path)
         defer { try? log.close() }
         let runs = try await log.listRuns(group: nil)
-        let run = try #require(runs.first)
+        let run = try #require(runs.first { $0.run.mode == .train })
         #expect(run.run.status == .completed)
         #expect(run.committedSteps == 2)
         #expect(try await log.verify(runID: run.run.id).ok)
@@ -83,5 +83,10 @@ struct RealPeersTests {
         #expect(after != before, "the trainer's weight change must reach llama-server")
         let report = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("| 1 | v"))
+        if SharedFixtures.available("data") {
+            // ToMBench is evaluated (never trained on) before and after, with the same policy endpoint.
+            #expect(runs.filter { $0.run.mode == .eval }.count == 2)
+            #expect(report.contains("## ToMBench"))
+        }
     }
 }

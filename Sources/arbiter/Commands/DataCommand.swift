@@ -33,7 +33,9 @@ struct DataCommand: AsyncParsableCommand {
             guard count > 0 else { throw ValidationError("--count must be positive") }
             let text = ToMStoryGenerator(seed: seed).jsonLines(count: count)
             if let out {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
+                let url = URL(fileURLWithPath: out)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try text.write(to: url, atomically: true, encoding: .utf8)
             } else {
                 print(text, terminator: "")
             }
