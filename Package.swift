@@ -112,7 +112,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "ArbiterServer", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterServer",
+            dependencies: [
+                "ArbiterCore", "ArbiterStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ArbiterTesting",
             dependencies: [
@@ -130,7 +139,7 @@ let package = Package(
             name: "arbiter",
             dependencies: [
                 "ArbiterCore", "ArbiterConfig", "ArbiterData", "ArbiterNumerics", "ArbiterRewards",
-                "ArbiterEngine", "ArbiterStore", "ArbiterInference", "ArbiterTrainer",
+                "ArbiterEngine", "ArbiterStore", "ArbiterInference", "ArbiterTrainer", "ArbiterServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -180,6 +189,14 @@ let package = Package(
         ),
         .testTarget(name: "ArbiterStoreTests", dependencies: ["ArbiterStore", "ArbiterCore", "ArbiterTesting", "arbiter"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterInferenceTests", dependencies: ["ArbiterInference", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterServerTests",
+            dependencies: [
+                "ArbiterServer", "ArbiterStore", "ArbiterCore", "ArbiterTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ArbiterTrainerTests",
             dependencies: ["ArbiterTrainer", "ArbiterCore", "ArbiterTesting"],

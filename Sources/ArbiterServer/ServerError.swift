@@ -1,11 +1,16 @@
 /// The error type of ArbiterServer: a stable code plus context.
 ///
-/// The dashboard and metrics server land with the store and run loop.
+/// The dashboard turns `notFound` into a 404 page, `invalidInput` into a 400 page and anything
+/// else into a 500 page.
 public struct ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Stable error codes.
     public enum Code: String, Sendable, Equatable {
         case notImplemented = "not_implemented"
         case invalidInput = "invalid_input"
+        /// The run, rollout or comparison group asked for does not exist.
+        case notFound = "not_found"
+        /// The reward log failed to answer a query.
+        case store
     }
 
     /// The code.

@@ -53,7 +53,7 @@ struct RealPeersTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = await (try CLIProcess.start([
             "demo", "--peers-env", Self.peersDir.appendingPathComponent("peers.env").path, "--steps", "2", "--size", "8",
-            "--estimator", "grpo", "--dir", dir.path, "--eval-items", "2",
+            "--estimator", "grpo", "--dir", dir.path, "--eval-items", "2", "--dashboard-port", "0",
         ])).wait()
         #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
         let log = try SQLiteRewardStore(path: dir.appendingPathComponent("arbiter.sqlite").path)
@@ -83,6 +83,7 @@ struct RealPeersTests {
         #expect(after != before, "the trainer's weight change must reach llama-server")
         let report = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("| 1 | v"))
+        #expect(result.stdout.contains("dashboard (live during the demo): http://127.0.0.1:"))
         if SharedFixtures.available("data") {
             // ToMBench is evaluated (never trained on) before and after, with the same policy endpoint.
             #expect(runs.filter { $0.run.mode == .eval }.count == 2)

@@ -73,9 +73,15 @@ struct ValidateAndInspectCLITests {
     }
 
     @Test func unimplementedSubcommandsSaySoAndFail() throws {
-        let r = try CLIRunner.run(["serve"])
+        let r = try CLIRunner.run(["compare"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("not implemented yet"))
+    }
+
+    @Test func serveNeedsAnExistingStore() throws {
+        let r = try CLIRunner.run(["serve", "--store", "/nonexistent/arbiter.sqlite"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no store at /nonexistent/arbiter.sqlite"))
     }
 
     @Test func runNamesAMissingSecretBeforeStarting() throws {

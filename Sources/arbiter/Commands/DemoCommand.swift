@@ -3,9 +3,11 @@ import ArbiterCore
 import ArbiterData
 import ArbiterEngine
 import ArbiterNumerics
+import ArbiterServer
 import ArbiterStore
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
 
 /// `arbiter demo`: a real RL loop on this CPU — llama-server policy and judge, the PyTorch
 /// reference trainer — for GRPO and FlowRL trajectory balance on a generated ToM set.
@@ -43,6 +45,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "ToMBench items evaluated before and after training (0 skips the evaluation).")
     var evalItems = 8
 
+    @Option(help: "Port of the dashboard served during the demo (0: a free port).")
+    var dashboardPort = 8080
+
     @OptionGroup var progress: ProgressOptions
 
     func run() async throws {
@@ -59,6 +64,40 @@ struct DemoCommand: AsyncParsableCommand {
         let log = try RunSupport.openStore(storePath, command: "demo")
         defer { try? log.close() }
         let group = "demo-" + RunSupport.newRunID(name: "tom").dropFirst(4)
+        // The dashboard reads the same log while the runs write it; it stops with the demo.
+        let reporter = progress.reporter
+        let dashboard = DashboardServer(
+            store: log,
+            configuration: .init(
+                port: dashboardPort,
+                onServerRunning: { port in
+                    reporter.message("dashboard", runID: group, "dashboard (live during the demo): http://127.0.0.1:\(port)/compare?group=\(group)")
+                }))
+        let server = ServiceGroup(configuration: .init(services: [dashboard], logger: RunSupport.logger("arbiter.dashboard")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                // A busy port must not fail the demo: the dashboard is a convenience.
+                do {
+                    try await server.run()
+                } catch {
+                    reporter.message("dashboard", runID: group, "dashboard not started: \(error)")
+                }
+            }
+            do {
+                try await runAll(group: group, work: work, root: root, data: data, storePath: storePath, log: log)
+            } catch {
+                await server.triggerGracefulShutdown()
+                throw error
+            }
+            await server.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        progress.reporter.message(
+            "dashboard", runID: group, "browse the log later with `arbiter serve --store \(storePath)` (then /compare?group=\(group))")
+    }
+
+    /// Both objectives, then the report.
+    func runAll(group: String, work: URL, root: URL, data: URL, storePath: String, log: SQLiteRewardStore) async throws {
         var runs: [(String, String)] = []
         for name in estimator.split(separator: ",").map(String.init) {
             let peersDir = work.appendingPathComponent("peers-\(name)")
