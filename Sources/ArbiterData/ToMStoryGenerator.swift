@@ -22,18 +22,18 @@ public struct ToMStoryGenerator: Sendable {
 
     /// One row of the set (a JSON object as `[column: value]`).
     public func item(_ index: Int) -> [String: String] {
-        var rng = Mix(seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
+        var rng = SplitMix64(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
         var names = Self.names
         rng.shuffle(&names)
         var places = Self.places
         rng.shuffle(&places)
-        let object = Self.objects[rng.below(Self.objects.count)]
+        let object = Self.objects[rng.nextBelow(Self.objects.count)]
         let (a, b, c) = (names[0], names[1], names[2])
         let story: String
         let question: String
         var options: [String]
         let ability: String
-        switch rng.below(3) {
+        switch rng.nextBelow(3) {
         case 0:
             story = "\(a) puts the \(object) in the \(places[0]) and leaves the room. While \(a) is away, \(b) moves the \(object) to the \(places[1]). \(a) did not see this."
             question = "When \(a) comes back, where will \(a) look for the \(object) first?"
@@ -45,7 +45,7 @@ public struct ToMStoryGenerator: Sendable {
             options = ["The \(places[0])", "The \(places[1])", "The \(places[2])", "\(c)'s room"]
             ability = "Belief: Second-order beliefs"
         default:
-            let (container, expected, actual) = Self.containers[rng.below(Self.containers.count)]
+            let (container, expected, actual) = Self.containers[rng.nextBelow(Self.containers.count)]
             story = "\(a) finds a \(container) on the table. \(a) opens it and sees that it is full of \(actual), not \(expected). \(a) closes it again. Then \(b), who has never looked inside, comes in."
             question = "What does \(b) think is inside the \(container)?"
             options = [expected.prefix(1).uppercased() + expected.dropFirst(), actual.prefix(1).uppercased() + actual.dropFirst(), "Nothing", "\(a)'s \(object)"]
@@ -70,26 +70,5 @@ public struct ToMStoryGenerator: Sendable {
             let row = item(i)
             return "{" + row.keys.sorted().map { JSONLiteral.quote($0) + ":" + JSONLiteral.quote(row[$0]!) }.joined(separator: ",") + "}"
         }.joined(separator: "\n") + "\n"
-    }
-
-    /// SplitMix64, local so the data module needs nothing else.
-    struct Mix {
-        var state: UInt64
-        init(_ seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func shuffle<T>(_ a: inout [T]) {
-            var i = a.count - 1
-            while i > 0 {
-                a.swapAt(i, below(i + 1))
-                i -= 1
-            }
-        }
     }
 }

@@ -23,7 +23,7 @@ public struct PromptDraw: Sendable, Hashable {
 
 /// The seeded, reproducible order in which a run consumes its dataset, epoch after epoch.
 ///
-/// Each epoch is a Fisher–Yates shuffle of the items driven by ``ArbiterRewards/SplitMix64`` from
+/// Each epoch is a Fisher–Yates shuffle of the items driven by ``ArbiterCore/SplitMix64`` from
 /// the run seed and the epoch number, so the order is the same on every machine. Prompts already
 /// consumed (read back from the reward log on resume) are skipped: a resumed run neither repeats
 /// nor skips a prompt.
@@ -58,12 +58,7 @@ public struct PromptSchedule: Sendable {
         var base = SplitMix64(seed: seed ^ 0xA4B1_7E3C_55D2_0F19)
         var rng = SplitMix64(seed: base.next() &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
         var order = Array(0..<count)
-        var i = count - 1
-        while i > 0 {
-            let j = rng.nextBelow(i + 1)
-            order.swapAt(i, j)
-            i -= 1
-        }
+        rng.shuffle(&order)
         return order
     }
 

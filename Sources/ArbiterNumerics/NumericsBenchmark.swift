@@ -1,3 +1,4 @@
+import ArbiterCore
 /// The `arbiter bench numerics` workloads: estimators over a large batch and diversity over
 /// many groups, each timed as the median of several repeats after one warm-up run.
 ///
@@ -169,20 +170,3 @@ public struct NumericsBenchmark: Sendable {
     }
 }
 
-/// SplitMix64: a tiny, fast, seedable generator for reproducible benchmark data.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
-}

@@ -1,36 +1,6 @@
 import ArbiterCore
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny deterministic PRNG, so option shuffles are the same on
-/// every platform and Swift version (the standard library's shuffle algorithm is unspecified).
-public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable, Codable {
-    /// The state.
-    public private(set) var state: UInt64
-
-    /// Creates a generator.
-    public init(seed: UInt64) {
-        self.state = seed
-    }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform integer in `0..<n` (rejection sampling, no modulo bias); `n` must be positive.
-    public mutating func nextBelow(_ n: Int) -> Int {
-        precondition(n > 0, "nextBelow needs a positive bound")
-        let bound = UInt64(n)
-        let threshold = (0 &- bound) % bound
-        while true {
-            let r = next()
-            if r >= threshold { return Int(r % bound) }
-        }
-    }
-
+extension SplitMix64 {
     /// The seed of one rollout's shuffle: the first 8 bytes (big-endian) of
     /// SHA-256(`"arbiter.option-shuffle/v1" ␟ runSeed ␟ promptID ␟ sampleIndex`).
     public static func derivedSeed(runSeed: UInt64, promptID: PromptID, sampleIndex: Int) -> UInt64 {
@@ -74,12 +44,7 @@ public struct OptionPermutation: Sendable, Hashable, Codable {
     public static func shuffled(count: Int, seed: UInt64) -> OptionPermutation {
         var rng = SplitMix64(seed: seed)
         var order = Array(0..<count)
-        var i = count - 1
-        while i > 0 {
-            let j = rng.nextBelow(i + 1)
-            order.swapAt(i, j)
-            i -= 1
-        }
+        rng.shuffle(&order)
         return OptionPermutation(unchecked: order, seed: seed)
     }
 

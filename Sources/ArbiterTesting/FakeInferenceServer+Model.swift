@@ -1,3 +1,5 @@
+import ArbiterCore
+
 /// The fake server's deterministic "model": every answer is a pure function of the request's
 /// prompt, seed, choice index and `max_tokens`, so a run's rollouts are reproducible wherever
 /// and however often a request is sent (retries, hedges, re-routing).
@@ -14,10 +16,7 @@ public enum FakeModel {
 
     /// SplitMix64 finalizer.
     public static func mix(_ z: UInt64) -> UInt64 {
-        var z = z &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(z &+ 0x9E37_79B9_7F4A_7C15)
     }
 
     /// Prompt token ids of a text prompt: one token per whitespace-separated word.
