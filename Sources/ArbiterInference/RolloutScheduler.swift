@@ -190,7 +190,9 @@ public actor RolloutScheduler: Service {
                 executeOutput(machine.attemptFailed(id, error: problem, now: t))
             } else {
                 pendingSuccess = (id, response, t, attempt)
-                executeOutput(machine.attemptSucceeded(id, completionTokens: response.completionTokens, now: t))
+                executeOutput(
+                    machine.attemptSucceeded(
+                        id, completionTokens: response.completionTokens, promptTokens: response.usage?.promptTokens, now: t))
                 pendingSuccess = nil
             }
         case .attemptFailed(let id, let error, let completedAt):

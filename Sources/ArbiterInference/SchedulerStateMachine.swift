@@ -253,10 +253,18 @@ struct SchedulerStateMachine {
     // MARK: Attempt results
 
     /// An attempt returned a parsed response with `completionTokens` generated tokens.
-    mutating func attemptSucceeded(_ id: AttemptID, completionTokens: Int, now: Double) -> Output {
+    mutating func attemptSucceeded(_ id: AttemptID, completionTokens: Int, promptTokens: Int? = nil, now: Double) -> Output {
         var out = Output()
         guard let attempt = attempts.removeValue(forKey: id) else { return finish(out) }
         release(attempt, now: now)
+        // Tokens-per-minute limits charge an estimate at dispatch; with the server's reported
+        // usage, the bucket gets the difference back (or pays the overrun), so a hosted API's
+        // budget is spent on what was really used.
+        if let promptTokens, var bucket = endpoints[attempt.endpoint].tokenBucket, let estimate = calls[attempt.call]?.estimatedTokens {
+            let charged = min(Double(estimate), bucket.capacity)
+            bucket.adjust(by: charged - Double(promptTokens + completionTokens), now: now)
+            endpoints[attempt.endpoint].tokenBucket = bucket
+        }
         let latency = now - attempt.startedAt
         latencies.add(latency)
         if let hedging = configuration.hedging, latencies.count == hedging.minSamples, let q = latencies.cachedQuantile {

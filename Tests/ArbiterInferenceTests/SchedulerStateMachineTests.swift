@@ -373,6 +373,26 @@ struct SchedulerStateMachineTests {
         #expect(Self.dispatches(m.tick(now: 1.0)).count == 1)
     }
 
+    @Test func tokensPerMinuteAreCorrectedByReportedUsage() {
+        // 600 tokens/min = 10 tokens/s; each call is estimated at 500 tokens.
+        let config = SchedulerConfiguration(
+            endpoints: [EndpointConfig(url: "http://e0", maxConcurrency: 10, tokensPerMinute: 600)], generation: GenerationSettings(model: "m"),
+            seed: 7)
+        var corrected = SchedulerStateMachine(configuration: config)
+        var estimated = SchedulerStateMachine(configuration: config)
+        let first = Self.dispatches(corrected.submitGroup(costs: [500, 500], needsAdmission: false, stepDeadline: nil, now: 0).2)
+        let firstEstimated = Self.dispatches(estimated.submitGroup(costs: [500, 500], needsAdmission: false, stepDeadline: nil, now: 0).2)
+        #expect(first.count == 1, "the second call waits for tokens")
+        #expect(firstEstimated.count == 1)
+        // The server reports 20 prompt + 30 completion tokens: 450 come back, the second call starts now.
+        let next = corrected.attemptSucceeded(first[0].attempt, completionTokens: 30, promptTokens: 20, now: 0.1)
+        #expect(Self.dispatches(next).count == 1)
+        // Without usage the estimate stands and the second call waits about 40 s for 400 more tokens.
+        let waiting = estimated.attemptSucceeded(firstEstimated[0].attempt, completionTokens: 30, now: 0.1)
+        #expect(Self.dispatches(waiting).isEmpty)
+        #expect((waiting.wakeUpAt ?? 0) > 30)
+    }
+
     @Test func tokenBucketRefillsAndCaps() {
         var b = TokenBucket.tokensPerMinute(600, now: 0)  // 10 tokens/s
         let took = b.take(600, now: 0)
