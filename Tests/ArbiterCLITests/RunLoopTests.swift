@@ -58,6 +58,16 @@ struct RunLoopTests {
             }
             // Paired comparison: the same prompts in the same order under both objectives.
             #expect(promptSets[0] == promptSets[1])
+            let report = dir.appendingPathComponent("compare.html")
+            let compare = await (try CLIProcess.start(["compare", "tom", "--store", store.path, "--out", report.path])).wait()
+            #expect(compare.status == 0, "\(compare.stderr)")
+            #expect(compare.stdout.contains("tom-grpo") && compare.stdout.contains("tom-flowrl_tb"))
+            #expect(compare.stdout.split(separator: "\n").filter { $0.hasPrefix("2 ") }.count == 1, "one row per step")
+            let html = try String(contentsOf: report, encoding: .utf8)
+            #expect(html.contains("<svg") && html.contains("tom-flowrl_tb"))
+            let unknown = await (try CLIProcess.start(["compare", "nope", "--store", store.path])).wait()
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr.contains("No runs in comparison group 'nope'"))
         }
     }
 

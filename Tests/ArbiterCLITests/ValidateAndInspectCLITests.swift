@@ -72,11 +72,6 @@ struct ValidateAndInspectCLITests {
         #expect(r.stdout.contains("15 total"))
     }
 
-    @Test func unimplementedSubcommandsSaySoAndFail() throws {
-        let r = try CLIRunner.run(["compare"])
-        #expect(r.status == 2)
-        #expect(r.stderr.contains("not implemented yet"))
-    }
 
     @Test func serveNeedsAnExistingStore() throws {
         let r = try CLIRunner.run(["serve", "--store", "/nonexistent/arbiter.sqlite"])
