@@ -62,6 +62,14 @@ public struct Prompt: Sendable, Hashable, Codable, Identifiable {
         self.payload = payload
     }
 
+    /// The item's canonical content (what its id and the log's text hash are computed from).
+    public var canonicalContent: String {
+        switch payload {
+        case .multipleChoice(let item): item.canonicalContent
+        case .rubric(let scenario): scenario.canonicalContent
+        }
+    }
+
     /// Where the item was read from.
     public var source: SourceLocation {
         switch payload {

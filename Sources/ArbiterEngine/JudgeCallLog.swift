@@ -26,17 +26,12 @@ struct RecordingJudgeBackend: JudgeBackend {
         let start = ContinuousClock.now
         do {
             let response = try await inner.complete(request)
-            await log.add(.init(request: request, response: response, error: nil, latency: Self.seconds(since: start)))
+            await log.add(.init(request: request, response: response, error: nil, latency: (ContinuousClock.now - start).inSeconds))
             return response
         } catch {
-            await log.add(.init(request: request, response: nil, error: String(describing: error), latency: Self.seconds(since: start)))
+            await log.add(.init(request: request, response: nil, error: String(describing: error), latency: (ContinuousClock.now - start).inSeconds))
             throw error
         }
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }
 

@@ -108,16 +108,14 @@ public struct ProgressReporter: Sendable {
         case .silent: return
         case .json:
             struct Message: Encodable {
-                var event: String
                 var runID: String
                 var message: String
                 enum CodingKeys: String, CodingKey {
-                    case event
                     case runID = "run_id"
                     case message
                 }
             }
-            emit(event: event, Message(event: event, runID: runID, message: text))
+            emit(event: event, Message(runID: runID, message: text))
         case .plain, .live:
             if style == .live { clearLive() }
             write("[\(runID)] \(text)")
@@ -137,9 +135,22 @@ public struct ProgressReporter: Sendable {
     private func emit<T: Encodable>(event: String, _ value: T) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(value), var text = String(data: data, encoding: .utf8) else { return }
-        if !text.contains("\"event\"") { text = "{\"event\":\"\(event)\"," + text.dropFirst() }
-        write(text)
+        guard let data = try? encoder.encode(Tagged(event: event, value: value)) else { return }
+        write(String(decoding: data, as: UTF8.self))
+    }
+
+    /// `value`'s keys plus `"event"`, in one JSON object.
+    private struct Tagged<T: Encodable>: Encodable {
+        var event: String
+        var value: T
+
+        enum CodingKeys: String, CodingKey { case event }
+
+        func encode(to encoder: any Encoder) throws {
+            try value.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(event, forKey: .event)
+        }
     }
 
     private func write(_ line: String) {

@@ -69,7 +69,6 @@ public struct PromptSchedule: Sendable {
             if position >= order.count {
                 epoch += 1
                 position = 0
-                if let maxEpochs, epoch >= maxEpochs { return nil }
                 order = Self.order(count: promptIDs.count, seed: seed, epoch: epoch)
             }
             if let maxEpochs, epoch >= maxEpochs { return nil }

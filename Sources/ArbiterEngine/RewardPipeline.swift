@@ -37,7 +37,6 @@ public struct RewardPipeline: Sendable {
     let judgeBackend: (any JudgeBackend)?
     let session: JudgeSession
     let reference: RolloutScheduler?
-    let needsReference: Bool
     let choiceRewards: RewardConfig
 
     /// Loads the templates the config names and checks that scoring can run.
@@ -77,7 +76,6 @@ public struct RewardPipeline: Sendable {
         self.judgeBackend = judgeBackend
         self.session = JudgeSession(callBudget: config.judge?.callBudget)
         self.reference = reference
-        self.needsReference = reference != nil
         if config.dataset.kind != .morebenchCSV {
             // Fail at start, not at the first rollout, when a judged component lacks its judge.
             _ = try SocialR1Scorer(

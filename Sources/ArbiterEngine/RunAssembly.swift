@@ -59,7 +59,6 @@ public struct RunAssembly: Sendable {
                 policy: config.policy, staleness: training ? config.staleness : nil, initialVersion: initialVersion, seed: config.run.seed)
             policyConfig.generation.sampling.logprobs = config.policy.sampling.logprobs
             let policy = try RolloutScheduler(configuration: policyConfig, logger: logger)
-            await policy.updatePolicyVersion(initialVersion)
             services.append(policy)
             var judgeBackend: (any JudgeBackend)?
             if let judge = config.judge {

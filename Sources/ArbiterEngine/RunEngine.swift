@@ -161,7 +161,7 @@ public final class RunEngine: Service, Sendable {
             try await store.createRun(record)
             try await store.registerPrompts(
                 plan.prompts.map {
-                    PromptRecord(id: $0.id, dataset: plan.datasetName, textHash: SHA256.hex(Self.canonicalContent($0)))
+                    PromptRecord(id: $0.id, dataset: plan.datasetName, textHash: SHA256.hex($0.canonicalContent))
                 })
             var details = plan.startDetails
             details["dataset_fingerprint"] = Self.datasetFingerprint(plan.prompts)
@@ -341,7 +341,7 @@ public final class RunEngine: Service, Sendable {
         if !events.isEmpty { try await store.appendEvents(events) }
         let version = await tracker?.current
         _ = try await store.commitStep(runID: runID, step: step, policyVersion: version, committedAt: Self.now())
-        let seconds = Self.seconds(since: started)
+        let seconds = (ContinuousClock.now - started).inSeconds
         let rewards = records.flatMap { $0.samples.compactMap(\.reward.total) }
         let tokens = records.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.rollout.completionTokens } }
         let judgeAfter = await pipeline.judgeStats().calls
@@ -437,7 +437,7 @@ public final class RunEngine: Service, Sendable {
                     let judge = await self.pipeline.judgeStats().calls - judgeBase
                     self.progress.live(
                         "[\(self.runID)] step \(step) | groups done \(m.groupsFinished - base.groupsFinished) | requests in flight \(m.inFlight), waiting \(m.waiting + m.groupsWaitingForAdmission) | judge \(judge) | trainer v\(m.policyVersion.rawValue) | "
-                            + String(format: "%.1fs", Self.seconds(since: started)))
+                            + String(format: "%.1fs", (ContinuousClock.now - started).inSeconds))
                     do { try await Task.sleep(for: .milliseconds(500)) } catch { break }
                 }
                 return nil
@@ -507,18 +507,6 @@ public final class RunEngine: Service, Sendable {
 
     func event(_ kind: EventKind, _ message: String, step: Int? = nil) async throws {
         try await store.appendEvents([EventRecord(runID: runID, step: step, at: Self.now(), kind: kind, source: "engine", message: message)])
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
-
-    static func canonicalContent(_ p: Prompt) -> String {
-        switch p.payload {
-        case .multipleChoice(let item): item.canonicalContent
-        case .rubric(let scenario): scenario.canonicalContent
-        }
     }
 
     /// SHA-256 over the dataset's prompt ids in file order: a resumed run must see the same data.

@@ -144,7 +144,7 @@ public struct NumericsBenchmark: Sendable {
             let start = clock.now
             try body()
             let elapsed = clock.now - start
-            seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            seconds.append(elapsed.inSeconds)
         }
         seconds.sort()
         let m = seconds.count

@@ -1,3 +1,4 @@
+import ArbiterCore
 import Foundation
 
 /// How the outbox spaces out delivery attempts of one batch.
@@ -46,8 +47,5 @@ public struct RetryPolicy: Sendable, Hashable {
         return .nanoseconds(Int64((seconds * 1e9).rounded()))
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        let c = d.components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
+    static func seconds(_ d: Duration) -> Double { d.inSeconds }
 }

@@ -98,7 +98,7 @@ struct BenchInferenceCommand: AsyncParsableCommand {
             }
             let elapsed = ContinuousClock.now - start
             let after = await scheduler.metrics()
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             return Report(
                 rollouts: rollouts, requests: after.attempts - before.attempts, seconds: seconds, partialGroups: partial,
                 errors: after.errors.reduce(0) { $0 + $1.value } - before.errors.reduce(0) { $0 + $1.value },
@@ -134,7 +134,7 @@ struct BenchInferenceCommand: AsyncParsableCommand {
             let start = ContinuousClock.now
             let (ok, failed) = try await client.drive(call, endpoint: 0, total: total, concurrency: concurrency)
             let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             try await client.shutdown()
             if json {
                 print(

@@ -155,14 +155,14 @@ struct BenchStoreCommand: AsyncParsableCommand {
             _ = try await writer.commitStep(runID: log.runID, step: step, policyVersion: PolicyVersion(step), committedAt: Double(step))
         }
         try await writer.close()
-        let elapsed = (clock.now - start).seconds
+        let elapsed = (clock.now - start).inSeconds
         all = []
         let verifyStart = clock.now
         if !noVerify {
             let report = try await store.verify(runID: log.runID)
             guard report.ok else { throw StoreError(.corrupt, "benchmark log does not verify: \(report.failure!)") }
         }
-        let verifySeconds = noVerify ? 0 : (clock.now - verifyStart).seconds
+        let verifySeconds = noVerify ? 0 : (clock.now - verifyStart).inSeconds
         try store.close()
         var bytes = 0.0
         for suffix in ["", "-wal"] {
@@ -184,6 +184,3 @@ struct BenchStoreCommand: AsyncParsableCommand {
     private func lpad(_ i: Int, _ n: Int) -> String { lpad(String(i), n) }
 }
 
-extension Duration {
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

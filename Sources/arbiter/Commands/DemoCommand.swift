@@ -183,8 +183,8 @@ struct DemoCommand: AsyncParsableCommand {
           endpoints:
             - url: \(urls["POLICY_URL"]!)
               max_concurrency: 4
-          system_prompt: "Read the story and answer the question. Think briefly inside <think></think>, then give only the option letter inside <Answer></Answer>."
-          prompt_template: "<|im_start|>system\\n{system}<|im_end|>\\n<|im_start|>user\\n{prompt}<|im_end|>\\n<|im_start|>assistant\\n"
+          system_prompt: \(Self.systemPrompt)
+          prompt_template: \(Self.promptTemplate)
           sampling:
             temperature: 0
             max_tokens: 64
@@ -240,6 +240,13 @@ struct DemoCommand: AsyncParsableCommand {
         return out
     }
 
+    /// What the policy is told (a YAML string literal), in training and evaluation alike.
+    static let systemPrompt =
+        #""Read the story and answer the question. Think briefly inside <think></think>, then give only the option letter inside <Answer></Answer>.""#
+
+    /// SmolLM2's chat template written out for the completions API (a YAML string literal).
+    static let promptTemplate = #""<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n""#
+
     /// The demo's run configuration: SmolLM2 through llama-server's completions API with its chat
     /// template written out, a grammar-constrained structure judge, Social-R1 components.
     static func config(urls: [String: String], root: URL, data: URL, store: String, steps: Int, estimator: String) -> String {
@@ -263,8 +270,8 @@ struct DemoCommand: AsyncParsableCommand {
               endpoints:
                 - url: \(urls["POLICY_URL"]!)
                   max_concurrency: 4
-              system_prompt: "Read the story and answer the question. Think briefly inside <think></think>, then give only the option letter inside <Answer></Answer>."
-              prompt_template: "<|im_start|>system\\n{system}<|im_end|>\\n<|im_start|>user\\n{prompt}<|im_end|>\\n<|im_start|>assistant\\n"
+              system_prompt: \(Self.systemPrompt)
+              prompt_template: \(Self.promptTemplate)
               sampling:
                 temperature: 1.0
                 max_tokens: 96
