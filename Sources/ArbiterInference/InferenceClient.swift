@@ -27,13 +27,20 @@ public final class InferenceClient: Sendable {
         public var idleTimeout: Double
         /// Largest accepted response body, bytes.
         public var maxBodyBytes: Int
+        /// Send non-streaming generation calls to plain-`http` endpoints over the lean
+        /// keep-alive pool (``DirectHTTP1Pool``) instead of AsyncHTTPClient.
+        public var directHTTP1: Bool
 
         /// Creates a configuration.
-        public init(connectTimeout: Double = 5, readTimeout: Double? = nil, idleTimeout: Double = 60, maxBodyBytes: Int = 64 << 20) {
+        public init(
+            connectTimeout: Double = 5, readTimeout: Double? = nil, idleTimeout: Double = 60, maxBodyBytes: Int = 64 << 20,
+            directHTTP1: Bool = true
+        ) {
             self.connectTimeout = connectTimeout
             self.readTimeout = readTimeout
             self.idleTimeout = idleTimeout
             self.maxBodyBytes = maxBodyBytes
+            self.directHTTP1 = directHTTP1
         }
     }
 
@@ -47,6 +54,13 @@ public final class InferenceClient: Sendable {
         let getHeaders: HTTPHeaders
         let completionsURL: URL
         let chatURL: URL
+        /// The lean pool for non-streaming generation calls (plain http only).
+        let direct: DirectHTTP1Pool?
+        /// Error contexts of the two generation paths.
+        let completionsContext: String
+        let chatContext: String
+
+        func context(_ call: InferenceCall) -> String { call.isChat ? chatContext : completionsContext }
     }
 
     /// The endpoints, in configuration order (the scheduler addresses them by index).
@@ -54,6 +68,8 @@ public final class InferenceClient: Sendable {
     let clients: [Endpoint]
     /// The transport settings.
     public let configuration: Configuration
+    /// The event loops both transports run on.
+    public let eventLoopGroup: any EventLoopGroup
 
     /// Creates a client for `endpoints`; reads API keys from the variables their `api_key_env` names.
     public init(
@@ -101,20 +117,28 @@ public final class InferenceClient: Sendable {
             var stream = json
             stream.add(name: "accept", value: "text/event-stream")
             json.add(name: "accept", value: "application/json")
+            let direct =
+                configuration.directHTTP1
+                ? DirectHTTP1Pool(
+                    baseURL: base, maxConnections: endpoint.maxConcurrency, maxBodyBytes: configuration.maxBodyBytes,
+                    connectTimeout: configuration.connectTimeout, headers: json, group: eventLoopGroup) : nil
             clients.append(
                 Endpoint(
                     config: endpoint, http: client, baseURL: base, jsonHeaders: json, streamHeaders: stream,
-                    getHeaders: headers, completionsURL: completions, chatURL: chat))
+                    getHeaders: headers, completionsURL: completions, chatURL: chat, direct: direct,
+                    completionsContext: "POST \(base)/v1/completions", chatContext: "POST \(base)/v1/chat/completions"))
         }
         self.endpoints = endpoints
         self.clients = clients
         self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
     }
 
     /// Shuts every endpoint's `HTTPClient` down; outstanding calls fail.
     public func shutdown() async throws {
         var firstError: (any Error)?
         for c in clients {
+            await c.direct?.shutdown()
             do {
                 try await c.http.shutdown()
             } catch let error as HTTPClientError where error == .alreadyShutdown {
@@ -129,26 +153,64 @@ public final class InferenceClient: Sendable {
     /// The base URL of endpoint `index` (without `/v1`).
     public func baseURL(_ index: Int) -> String { clients[index].baseURL }
 
-    /// Starts a generation call on endpoint `index`; the returned task can be cancelled.
+    /// Starts a generation call on endpoint `index`; the returned attempt can be cancelled.
     ///
-    /// The future fails with the transport's error; map it with ``classify(_:context:)``.
+    /// Non-streaming calls to plain-`http` endpoints go over the endpoint's ``DirectHTTP1Pool``
+    /// (unless ``Configuration/directHTTP1`` is off), the rest over AsyncHTTPClient. The future
+    /// fails with the transport's error; map it with ``classify(_:context:)``.
     public func start(_ call: InferenceCall, endpoint index: Int, deadline: NIODeadline) throws(InferenceError)
-        -> HTTPClient.Task<InferenceResponse>
+        -> InferenceAttempt
     {
         let endpoint = clients[index]
+        let context = endpoint.context(call)
+        if let direct = endpoint.direct, !call.stream {
+            let promise = direct.group.any().makePromise(of: InferenceResponse.self)
+            let request = direct.execute(
+                path: call.path, body: OpenAIWire.body(for: call), deadline: deadline, context: context
+            ) { result in
+                promise.completeWith(result.mapError { $0 })
+            }
+            return InferenceAttempt(.direct(request, promise.futureResult))
+        }
         let url = call.isChat ? endpoint.chatURL : endpoint.completionsURL
-        let context = "POST \(endpoint.baseURL)\(call.path)"
         let delegate = GenerationDelegate(
             context: context, streaming: call.stream, maxBodyBytes: configuration.maxBodyBytes)
         do {
             let request = try HTTPClient.Request(
                 url: url, method: .POST, headers: call.stream ? endpoint.streamHeaders : endpoint.jsonHeaders,
                 body: .bytes(OpenAIWire.body(for: call)))
-            return endpoint.http.execute(request: request, delegate: delegate, deadline: deadline)
+            return InferenceAttempt(.pooled(endpoint.http.execute(request: request, delegate: delegate, deadline: deadline)))
         } catch {
             throw InferenceError(.invalidConfiguration, "\(error)", context: context)
         }
     }
+
+    /// Starts a generation call like ``start(_:endpoint:deadline:)`` and reports its outcome
+    /// through `onComplete` (called once, on an event loop) instead of a future: the scheduler's
+    /// path, which skips the promise machinery on the lean pool.
+    ///
+    /// `body` is the call's JSON body when the caller encoded it already (`OpenAIWire.body(for:)`).
+    func start(
+        _ call: InferenceCall, body: [UInt8]? = nil, endpoint index: Int, deadline: NIODeadline,
+        onComplete: @escaping @Sendable (Result<InferenceResponse, InferenceError>) -> Void
+    ) throws(InferenceError) -> InferenceAttempt {
+        let endpoint = clients[index]
+        if let direct = endpoint.direct, !call.stream {
+            let request = direct.execute(
+                path: call.path, body: body ?? OpenAIWire.body(for: call), deadline: deadline, context: endpoint.context(call),
+                onComplete: onComplete)
+            return InferenceAttempt(.direct(request, nil))
+        }
+        let attempt = try start(call, endpoint: index, deadline: deadline)
+        let context = endpoint.context(call)
+        attempt.futureResult.whenComplete { result in
+            onComplete(result.mapError { Self.classify($0, context: context) })
+        }
+        return attempt
+    }
+
+    /// The error context of `call` on endpoint `index` ("POST base/v1/...").
+    public func context(_ call: InferenceCall, endpoint index: Int) -> String { clients[index].context(call) }
 
     /// Sends a generation call and waits for its parsed response.
     public func generate(_ call: InferenceCall, endpoint index: Int, timeout: Duration) async throws(InferenceError)
@@ -162,7 +224,7 @@ public final class InferenceClient: Sendable {
                 task.cancel()
             }
         } catch {
-            throw Self.classify(error, context: "POST \(clients[index].baseURL)\(call.path)")
+            throw Self.classify(error, context: clients[index].context(call))
         }
     }
 

@@ -31,7 +31,8 @@ extension RolloutScheduler {
     {
         let deadline = timeout.map { now() + $0 }
         let ids = try await submitGroups(
-            [[call]], firstSamples: [[0]], needsAdmission: false, stepDeadline: nil, requestDeadline: deadline)
+            [[call]], bodies: [[OpenAIWire.body(for: call)]], firstSamples: [[0]], needsAdmission: false, stepDeadline: nil,
+            requestDeadline: deadline)
         let outcomes = await awaitGroupsCancellable(ids)
         guard let outcome = outcomes.first?.calls.first else {
             throw InferenceError(.shutdown, "call ended without an outcome")
@@ -67,15 +68,19 @@ extension RolloutScheduler {
         -> [GenerationResult]
     {
         var calls: [[InferenceCall]] = []
+        var bodies: [[[UInt8]]] = []
         var firsts: [[Int]] = []
         calls.reserveCapacity(requests.count)
+        bodies.reserveCapacity(requests.count)
         for request in requests {
             let (c, f) = makeCalls(request)
             calls.append(c)
+            // Request bodies are encoded here, on the caller's task, not on the scheduler.
+            bodies.append(c.map(OpenAIWire.body(for:)))
             firsts.append(f)
         }
         let ids = try await submitGroups(
-            calls, firstSamples: firsts, needsAdmission: true, stepDeadline: stepDeadline, requestDeadline: nil)
+            calls, bodies: bodies, firstSamples: firsts, needsAdmission: true, stepDeadline: stepDeadline, requestDeadline: nil)
         let outcomes = await awaitGroupsCancellable(ids)
         var results: [GenerationResult] = []
         results.reserveCapacity(requests.count)

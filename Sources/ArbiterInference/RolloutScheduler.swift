@@ -22,6 +22,8 @@ public actor RolloutScheduler: Service {
     enum Event: Sendable {
         case attemptSucceeded(AttemptID, InferenceResponse, completedAt: NIODeadline)
         case attemptFailed(AttemptID, InferenceError, completedAt: NIODeadline)
+        /// Several attempt completions from one event-loop tick.
+        case attempts([Event])
         case probeFinished(endpoint: Int, healthy: Bool)
         case tick
         case cancelGroups([GroupID])
@@ -32,6 +34,8 @@ public actor RolloutScheduler: Service {
     /// A request's wire call and where its samples go.
     struct Payload: Sendable {
         let call: InferenceCall
+        /// The call's encoded JSON body (encoded once, reused by retries and hedges).
+        let body: [UInt8]
         let group: GroupID
         /// Sample index of the call's first choice.
         let firstSample: Int
@@ -39,7 +43,7 @@ public actor RolloutScheduler: Service {
 
     /// What an attempt needs for its rollouts.
     struct RunningAttempt: Sendable {
-        let task: HTTPClient.Task<InferenceResponse>
+        let task: InferenceAttempt
         let call: CallID
         let endpoint: Int
         let version: PolicyVersion
@@ -73,6 +77,7 @@ public actor RolloutScheduler: Service {
     private nonisolated let timerLoop: any EventLoop
     private nonisolated let events: AsyncStream<Event>
     private nonisolated let sink: AsyncStream<Event>.Continuation
+    private nonisolated let completions: CompletionBatcher<Event>
 
     var machine: SchedulerStateMachine
     private var payloads: [CallID: Payload] = [:]
@@ -109,6 +114,10 @@ public actor RolloutScheduler: Service {
         self.origin = .now()
         self.timerLoop = self.client.clients[0].http.eventLoopGroup.any()
         (self.events, self.sink) = AsyncStream.makeStream(of: Event.self)
+        let sink = self.sink
+        self.completions = CompletionBatcher(group: self.client.eventLoopGroup) { batch in
+            sink.yield(batch.count == 1 ? batch[0] : .attempts(batch))
+        }
         self.machine = SchedulerStateMachine(configuration: configuration, now: 0)
         self.currentVersion = configuration.admission?.initialVersion ?? 0
     }
@@ -183,6 +192,8 @@ public actor RolloutScheduler: Service {
     /// Handles one event; returns true when the loop should end.
     private func handle(_ event: Event) -> Bool {
         switch event {
+        case .attempts(let batch):
+            for e in batch where handle(e) { return true }
         case .attemptSucceeded(let id, let response, let completedAt):
             guard let attempt = running.removeValue(forKey: id) else { break }
             let t = seconds(completedAt)
@@ -241,20 +252,20 @@ public actor RolloutScheduler: Service {
 
     /// Registers groups of calls with the machine and executes its decisions.
     func submitGroups(
-        _ groups: [[InferenceCall]], firstSamples: [[Int]], needsAdmission: Bool, stepDeadline: Double?,
+        _ groups: [[InferenceCall]], bodies: [[[UInt8]]], firstSamples: [[Int]], needsAdmission: Bool, stepDeadline: Double?,
         requestDeadline: Double?
     ) throws(InferenceError) -> [GroupID] {
         guard accepting else { throw InferenceError(.shutdown, "scheduler is shutting down") }
         let t = now()
         var ids: [GroupID] = []
         ids.reserveCapacity(groups.count)
-        for (calls, firsts) in zip(groups, firstSamples) {
+        for ((calls, encoded), firsts) in zip(zip(groups, bodies), firstSamples) {
             let (group, callIDs, output) = machine.submitGroup(
                 costs: calls.map(\.estimatedTokens), needsAdmission: needsAdmission, stepDeadline: stepDeadline,
                 requestDeadline: requestDeadline, now: t)
             groupCalls[group] = callIDs
             for (k, id) in callIDs.enumerated() {
-                payloads[id] = Payload(call: calls[k], group: group, firstSample: firsts[k])
+                payloads[id] = Payload(call: calls[k], body: encoded[k], group: group, firstSample: firsts[k])
             }
             ids.append(group)
             executeOutput(output)
@@ -304,25 +315,23 @@ public actor RolloutScheduler: Service {
             guard let payload = payloads[callID] else { return nil }
             let startedAt = now()
             let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.attemptTimeout * 1e9))
-            let task: HTTPClient.Task<InferenceResponse>
+            let completions = self.completions
+            let task: InferenceAttempt
             do {
-                task = try client.start(payload.call, endpoint: endpoint, deadline: deadline)
+                task = try client.start(payload.call, body: payload.body, endpoint: endpoint, deadline: deadline) { result in
+                    let at = NIODeadline.now()
+                    switch result {
+                    case .success(let response):
+                        completions.add(.attemptSucceeded(attemptID, response, completedAt: at))
+                    case .failure(let error):
+                        completions.add(.attemptFailed(attemptID, error, completedAt: at))
+                    }
+                }
             } catch {
                 return machine.attemptFailed(attemptID, error: error, now: startedAt)
             }
             running[attemptID] = RunningAttempt(
                 task: task, call: callID, endpoint: endpoint, version: currentVersion, startedAt: startedAt)
-            let sink = self.sink
-            let context = "POST \(client.clients[endpoint].baseURL)\(payload.call.path)"
-            task.futureResult.whenComplete { result in
-                let at = NIODeadline.now()
-                switch result {
-                case .success(let response):
-                    sink.yield(.attemptSucceeded(attemptID, response, completedAt: at))
-                case .failure(let error):
-                    sink.yield(.attemptFailed(attemptID, InferenceClient.classify(error, context: context), completedAt: at))
-                }
-            }
         case .cancelAttempt(let id):
             running.removeValue(forKey: id)?.task.cancel()
         case .callSucceeded(let callID, let attemptID):

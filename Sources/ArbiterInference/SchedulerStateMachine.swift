@@ -266,7 +266,8 @@ struct SchedulerStateMachine {
             endpoints[attempt.endpoint].tokenBucket = bucket
         }
         let latency = now - attempt.startedAt
-        latencies.add(latency)
+        // The window only serves the hedging threshold.
+        if configuration.hedging != nil { latencies.add(latency) }
         if let hedging = configuration.hedging, latencies.count == hedging.minSamples, let q = latencies.cachedQuantile {
             // Hedging just became possible: attempts started before now get their timers too.
             for (id, a) in attempts where !a.isHedge {

@@ -49,6 +49,9 @@ struct BenchInferenceCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON line instead of the table.")
     var json = false
 
+    @Option(help: "HTTP transport for generation calls: direct (the lean keep-alive pool) or ahc (AsyncHTTPClient).")
+    var transport: String = "direct"
+
     @Flag(name: .customLong("client-only"), help: "Drive InferenceClient directly, without the scheduler (its ceiling).")
     var clientOnly = false
 
@@ -60,6 +63,7 @@ struct BenchInferenceCommand: AsyncParsableCommand {
         guard prompts > 0, group > 0, steps > 0, concurrency > 0 else {
             throw ValidationError("--prompts, --group, --steps and --concurrency must be positive")
         }
+        guard ["direct", "ahc"].contains(transport) else { throw ValidationError("--transport must be direct or ahc") }
         let endpoints = policy.map { EndpointConfig(url: $0, maxConcurrency: concurrency) }
         let config = SchedulerConfiguration(
             endpoints: endpoints,
@@ -68,7 +72,8 @@ struct BenchInferenceCommand: AsyncParsableCommand {
                 sampling: SamplingParams(temperature: 1.0, maxTokens: 1024, logprobs: true), stream: stream,
                 returnTokenIDs: false),
             maxInFlight: concurrency, attemptTimeout: 30, maxRetriesPerEndpoint: 5,
-            backoff: BackoffPolicy(base: 0.05, maximum: 1))
+            backoff: BackoffPolicy(base: 0.05, maximum: 1),
+            transport: InferenceClient.Configuration(directHTTP1: transport == "direct"))
         if clientOnly {
             try await runClientOnly(endpoints: endpoints, api: inferenceAPI)
             return
@@ -123,7 +128,7 @@ struct BenchInferenceCommand: AsyncParsableCommand {
 
     /// The same number of requests straight through `InferenceClient.drive`.
     func runClientOnly(endpoints: [EndpointConfig], api: InferenceAPI) async throws {
-        let client = try InferenceClient(endpoints: endpoints)
+        let client = try InferenceClient(endpoints: endpoints, configuration: .init(directHTTP1: transport == "direct"))
         let text = "Story 0-0: Anna moves the ball while Sam is away. Where will Sam look? A) basket B) box"
         let call = InferenceCall(
             api: api, model: "policy", input: api == .chat ? .chat([ChatMessage(role: "user", content: text)]) : .text(text),

@@ -1,0 +1,40 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// One started generation attempt: its future and a way to cancel it (losing hedges, abandoned
+/// requests), whichever transport carries it.
+public struct InferenceAttempt: Sendable {
+    enum Handle: Sendable {
+        /// On AsyncHTTPClient (TLS endpoints, streaming calls).
+        case pooled(HTTPClient.Task<InferenceResponse>)
+        /// On the lean keep-alive pool (with a future when one was asked for).
+        case direct(DirectHTTP1Request, EventLoopFuture<InferenceResponse>?)
+    }
+
+    let handle: Handle
+
+    init(_ handle: Handle) { self.handle = handle }
+
+    /// Completes with the parsed response or fails with the transport's error (nil for an
+    /// attempt started with a completion callback on the lean pool).
+    public var future: EventLoopFuture<InferenceResponse>? {
+        switch handle {
+        case .pooled(let task): task.futureResult
+        case .direct(_, let future): future
+        }
+    }
+
+    /// The attempt's future; only for attempts started without a completion callback.
+    public var futureResult: EventLoopFuture<InferenceResponse> {
+        guard let future else { preconditionFailure("attempt was started with a completion callback") }
+        return future
+    }
+
+    /// Cancels the attempt; its future fails with a cancellation error.
+    public func cancel() {
+        switch handle {
+        case .pooled(let task): task.cancel()
+        case .direct(let request, _): request.cancel()
+        }
+    }
+}
