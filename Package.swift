@@ -53,7 +53,8 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "ArbiterCore", swiftSettings: swiftSettings),
+        .target(name: "CSHA256Accel"),
+        .target(name: "ArbiterCore", dependencies: ["CSHA256Accel"], swiftSettings: swiftSettings),
         .target(
             name: "ArbiterConfig",
             dependencies: [

@@ -1,7 +1,15 @@
+import CSHA256Accel
+
 /// A block-oriented SHA-256 (FIPS 180-4): compresses whole 64-byte blocks straight from the
 /// caller's memory. The one SHA-256 of the project: ``SHA256`` is a convenience over it, and
 /// the reward log's hash chain uses it directly.
+///
+/// On x86 CPUs with the SHA extensions the block compression runs on them (`CSHA256Accel`,
+/// chosen once at run time, about 8× faster); elsewhere it runs the portable Swift rounds.
 public struct FastSHA256: Sendable {
+    /// Whether this CPU's SHA extensions are used.
+    public static let isAccelerated = arbiter_sha256_accel_available() == 1
+
     private var h0: UInt32 = 0x6a09_e667
     private var h1: UInt32 = 0xbb67_ae85
     private var h2: UInt32 = 0x3c6e_f372
@@ -14,9 +22,12 @@ public struct FastSHA256: Sendable {
     private var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     private var blockCount = 0
     private var length: UInt64 = 0
+    private let accelerated: Bool
 
-    /// Creates an empty hasher.
-    public init() {}
+    /// Creates an empty hasher (`portable: true` forces the Swift rounds, for cross-checks).
+    public init(portable: Bool = false) {
+        accelerated = !portable && Self.isAccelerated
+    }
 
     /// Feeds raw bytes.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -34,14 +45,15 @@ public struct FastSHA256: Sendable {
             remaining -= take
             if blockCount == 64 {
                 var b = block
-                withUnsafeBytes(of: &b) { compress($0.baseAddress!) }
+                withUnsafeBytes(of: &b) { compressBlocks($0.baseAddress!, 1) }
                 blockCount = 0
             }
         }
-        while remaining >= 64 {
-            compress(base)
-            base += 64
-            remaining -= 64
+        if remaining >= 64 {
+            let blocks = remaining / 64
+            compressBlocks(base, blocks)
+            base += blocks * 64
+            remaining -= blocks * 64
         }
         if remaining > 0 {
             withUnsafeMutableBytes(of: &block) { buf in
@@ -113,6 +125,20 @@ public struct FastSHA256: Sendable {
     /// The digest of a byte array.
     public static func digest(_ bytes: [UInt8]) -> Digest256 {
         bytes.withUnsafeBytes { digest($0) }
+    }
+
+    /// Compresses `count` consecutive blocks.
+    private mutating func compressBlocks(_ p: UnsafeRawPointer, _ count: Int) {
+        if accelerated {
+            var state = (h0, h1, h2, h3, h4, h5, h6, h7)
+            withUnsafeMutableBytes(of: &state) { s in
+                arbiter_sha256_accel_compress(
+                    s.baseAddress!.assumingMemoryBound(to: UInt32.self), p.assumingMemoryBound(to: UInt8.self), count)
+            }
+            (h0, h1, h2, h3, h4, h5, h6, h7) = state
+        } else {
+            for i in 0..<count { compress(p + i &* 64) }
+        }
     }
 
     @inline(__always)

@@ -31,12 +31,17 @@ public final class SQLiteRewardStore: RewardStore {
         public var busyTimeout: Double
         /// Concurrent readers.
         public var maximumReaderCount: Int
+        /// Page size of a new file, bytes (a power of two, 512…65536; an existing file keeps
+        /// its own). 16 KiB pages write the log's wide rows about 1.2–1.5× faster than SQLite's
+        /// 4 KiB default (docs/performance-store.md).
+        public var pageSize: Int
 
         /// Creates options.
         public init(
-            synchronous: Synchronous = .normal, cacheSizeMiB: Int = 64, walAutocheckpointPages: Int = 16_384,
-            busyTimeout: Double = 10, maximumReaderCount: Int = 4
+            synchronous: Synchronous = .normal, cacheSizeMiB: Int = 64, walAutocheckpointPages: Int = 4_096,
+            busyTimeout: Double = 10, maximumReaderCount: Int = 4, pageSize: Int = 16_384
         ) {
+            self.pageSize = pageSize
             self.synchronous = synchronous
             self.cacheSizeMiB = cacheSizeMiB
             self.walAutocheckpointPages = walAutocheckpointPages
@@ -58,13 +63,19 @@ public final class SQLiteRewardStore: RewardStore {
         config.foreignKeysEnabled = false
         config.label = "arbiter.store"
         let opts = options
+        let pageSize = options.pageSize
+        guard pageSize >= 512, pageSize <= 65_536, pageSize & (pageSize - 1) == 0 else {
+            throw StoreError(.invalidInput, "page size \(pageSize) is not a power of two in 512...65536", context: path)
+        }
         config.prepareDatabase { db in
+            // Takes effect only while the file is still empty (before the first table).
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA page_size = \(pageSize)") }
             try db.execute(sql: "PRAGMA synchronous = \(opts.synchronous.rawValue)")
             try db.execute(sql: "PRAGMA cache_size = -\(max(1, opts.cacheSizeMiB) * 1024)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(0, opts.walAutocheckpointPages))")
-                try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, opts.walAutocheckpointPages) * 4096)")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, opts.walAutocheckpointPages) * 16_384)")
             }
         }
         do {

@@ -30,31 +30,47 @@ public enum CLIRunner {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "arbiter binary not found in \(dirs.map(\.path))"])
     }
 
-    /// Runs `arbiter ARGUMENTS` in `directory` (default: the package root) and waits for it.
-    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs `arbiter ARGUMENTS` in `directory` (default: the package root), feeding `stdin`
+    /// (default: nothing), and waits for it without blocking a thread: the test process runs
+    /// many tests at once on few cores, and a blocked cooperative thread starves them all.
+    public static func run(_ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) async throws -> Result {
         let p = Process()
         p.executableURL = try binary()
         p.arguments = arguments
         p.currentDirectoryURL = directory ?? SharedFixtures.packageRoot
         let tmp = FileManager.default.temporaryDirectory
-        let outURL = tmp.appendingPathComponent("arbiter-cli-out-\(UUID().uuidString)")
-        let errURL = tmp.appendingPathComponent("arbiter-cli-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let id = UUID().uuidString
+        let outURL = tmp.appendingPathComponent("arbiter-cli-out-\(id)")
+        let errURL = tmp.appendingPathComponent("arbiter-cli-err-\(id)")
+        let inURL = tmp.appendingPathComponent("arbiter-cli-in-\(id)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
+            for url in [outURL, errURL, inURL] { try? FileManager.default.removeItem(at: url) }
         }
         let out = try FileHandle(forWritingTo: outURL)
         let err = try FileHandle(forWritingTo: errURL)
         p.standardOutput = out
         p.standardError = err
-        try p.run()
-        p.waitUntilExit()
+        if let stdin {
+            try stdin.write(to: inURL)
+            p.standardInput = try FileHandle(forReadingFrom: inURL)
+        } else {
+            p.standardInput = FileHandle.nullDevice
+        }
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            p.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
+            do {
+                try p.run()
+            } catch {
+                p.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
         try out.close()
         try err.close()
         return Result(
-            status: p.terminationStatus,
+            status: status,
             stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
             stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }

@@ -1,3 +1,4 @@
+import ArbiterTesting
 import Foundation
 import Testing
 
@@ -36,7 +37,7 @@ struct AdvantageCLITests {
     }
 
     struct Golden: Decodable {
-        struct AdvantageCase: Decodable {
+        struct AdvantageCase: Decodable, Sendable {
             var name: String
             var estimator: String
             var params: JSONValue
@@ -72,49 +73,9 @@ struct AdvantageCLITests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// The `arbiter` executable beside the running test binary (or a few folders up, for bundles).
-    static func binary() throws -> URL {
-        var candidates: [URL] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe))
-        }
-        if let main = Bundle.main.executableURL { candidates.append(main) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]))
-        for start in candidates {
-            var dir = start.deletingLastPathComponent()
-            for _ in 0 ..< 5 {
-                let url = dir.appendingPathComponent("arbiter")
-                var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue,
-                    FileManager.default.isExecutableFile(atPath: url.path)
-                {
-                    return url
-                }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "arbiter binary not found near \(candidates)"])
-    }
-
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = try binary()
-        p.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let input = Pipe()
-        p.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try p.run()
-        if let stdin {
-            input.fileHandleForWriting.write(stdin)
-            try input.fileHandleForWriting.close()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: o, stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ arguments: [String], stdin: Data? = nil) async throws -> Run {
+        let r = try await CLIRunner.run(arguments, stdin: stdin)
+        return Run(status: r.status, stdout: Data(r.stdout.utf8), stderr: r.stderr)
     }
 
     static func golden() throws -> Golden {
@@ -138,7 +99,7 @@ struct AdvantageCLITests {
     }
 
     @Test("every golden advantage case through `arbiter advantage --input FILE`")
-    func advantageGolden() throws {
+    func advantageGolden() async throws {
         let golden = try Self.golden()
         #expect(golden.advantage_cases.count == 108)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arbiter-cli-\(UUID().uuidString)")
@@ -153,10 +114,19 @@ struct AdvantageCLITests {
         let results = Results()
         let cases = golden.advantage_cases
         let inputs = files
-        DispatchQueue.concurrentPerform(iterations: cases.count) { i in
-            let c = cases[i]
+        // Four children at a time, awaited without blocking a thread.
+        await withTaskGroup(of: Void.self) { group in
+            for i in cases.indices {
+                if i >= 4 { await group.next() }
+                group.addTask { await Self.check(cases[i], input: inputs[i], results) }
+            }
+        }
+        #expect(results.failures.isEmpty, "\(results.failures.prefix(10))")
+    }
+
+    static func check(_ c: Golden.AdvantageCase, input: URL, _ results: Results) async {
             do {
-                let r = try Self.run(["advantage", "--input", inputs[i].path])
+                let r = try await Self.run(["advantage", "--input", input.path])
                 guard r.status == 0 else { return results.add("\(c.name): exit \(r.status): \(r.stderr)") }
                 let got = try JSONDecoder().decode(Output.self, from: r.stdout).advantages
                 guard got.count == c.expected.count else { return results.add("\(c.name): \(got.count) groups") }
@@ -169,14 +139,12 @@ struct AdvantageCLITests {
             } catch {
                 results.add("\(c.name): \(error)")
             }
-        }
-        #expect(results.failures.isEmpty, "\(results.failures.prefix(10))")
     }
 
     @Test("`--input -` reads standard input; the output is exact")
-    func stdinInput() throws {
+    func stdinInput() async throws {
         let json = #"{"estimator": "dr_grpo", "groups": [{"rewards": [0.1, null, 0.7]}, {"rewards": [1]}]}"#
-        let r = try Self.run(["advantage", "--input", "-"], stdin: Data(json.utf8))
+        let r = try await Self.run(["advantage", "--input", "-"], stdin: Data(json.utf8))
         #expect(r.status == 0, "\(r.stderr)")
         let out = try JSONDecoder().decode(Output.self, from: r.stdout)
         let mean = (0.1 + 0.7) / 2
@@ -184,7 +152,7 @@ struct AdvantageCLITests {
     }
 
     @Test("unknown estimators and bad params fail with a message on stderr")
-    func errors() throws {
+    func errors() async throws {
         let cases: [(String, String)] = [
             (#"{"estimator": "ppo", "groups": []}"#, "unknown estimator 'ppo'"),
             (#"{"estimator": "grpo", "params": {"epsilon": "tiny"}, "groups": []}"#, "advantage.params.epsilon"),
@@ -193,24 +161,24 @@ struct AdvantageCLITests {
             ("{", "malformed JSON"),
         ]
         for (json, message) in cases {
-            let r = try Self.run(["advantage", "--input", "-"], stdin: Data(json.utf8))
+            let r = try await Self.run(["advantage", "--input", "-"], stdin: Data(json.utf8))
             #expect(r.status != 0, "\(json)")
             #expect(r.stdout.isEmpty, "\(json)")
             #expect(r.stderr.contains(message), "\(json): \(r.stderr)")
         }
-        let missing = try Self.run(["advantage", "--input", "/nonexistent/file.json"])
+        let missing = try await Self.run(["advantage", "--input", "/nonexistent/file.json"])
         #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/file.json"))
     }
 
     @Test("every golden diversity case through `arbiter diversity`")
-    func diversityGolden() throws {
+    func diversityGolden() async throws {
         let golden = try Self.golden()
         struct Req: Encodable {
             struct G: Encodable { var embeddings: [[Double]] }
             var groups: [G]
         }
         let body = try JSONEncoder().encode(Req(groups: golden.diversity_cases.map { .init(embeddings: $0.embeddings) }))
-        let r = try Self.run(["diversity", "--input", "-"], stdin: body)
+        let r = try await Self.run(["diversity", "--input", "-"], stdin: body)
         #expect(r.status == 0, "\(r.stderr)")
         let out = try JSONDecoder().decode(DiversityOutput.self, from: r.stdout)
         #expect(out.groups.count == golden.diversity_cases.count)
@@ -222,8 +190,8 @@ struct AdvantageCLITests {
     }
 
     @Test("`arbiter bench numerics` runs a tiny workload")
-    func bench() throws {
-        let r = try Self.run([
+    func bench() async throws {
+        let r = try await Self.run([
             "bench", "numerics", "--samples", "4096", "--repeat", "1", "--diversity-groups", "2", "--dimension", "8", "--json",
         ])
         #expect(r.status == 0, "\(r.stderr)")

@@ -22,6 +22,28 @@ struct CoreTypesTests {
         #expect(SHA256.hexString(h.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    @Test func acceleratedAndPortableRoundsAgree() {
+        // Random inputs of every length up to 600 bytes, fed whole and in uneven pieces.
+        var rng = SplitMix64(seed: 42)
+        for n in 0...600 {
+            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var fast = FastSHA256()
+            var portable = FastSHA256(portable: true)
+            var split = FastSHA256()
+            fast.update(bytes)
+            portable.update(bytes)
+            var k = 0
+            while k < n {
+                let step = min(n - k, 1 + rng.nextBelow(130))
+                split.update(Array(bytes[k..<(k + step)]))
+                k += step
+            }
+            #expect(fast.finalize() == portable.finalize(), "length \(n)")
+            #expect(split.finalize() == portable.finalize(), "length \(n) split")
+        }
+        print("SHA-256 extensions in use: \(FastSHA256.isAccelerated)")
+    }
+
     @Test func sha256AtEveryPaddingBoundary() throws {
         // Lengths around the 55/56/63/64-byte padding edges, against the system's sha256sum.
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum") else {

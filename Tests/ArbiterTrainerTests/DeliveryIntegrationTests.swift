@@ -74,7 +74,12 @@ struct DeliveryIntegrationTests {
                     await eventually { await outbox.snapshot.delivered == 2 }
                 }
                 try await client.shutdown()
-                #expect(await trainer.appliedBatchIDs() == [sent[0].id, sent[0].id, sent[1].id])
+                // Both batches may be in flight when the trainer crashes (the outbox keeps up to
+                // four pending), so the order and whether the second was also caught vary.
+                let applied = await trainer.appliedBatchIDs()
+                #expect(applied.filter { $0 == sent[0].id }.count == 2, "\(applied)")
+                #expect(applied.contains(sent[1].id), "\(applied)")
+                #expect(Set(applied) == Set(sent.map(\.id)), "\(applied)")
             }
         }
     }
