@@ -112,7 +112,13 @@ struct ChainVerifier {
         if let d = describe(content(s.rollout.promptTextHash, .text), "prompt text") { return d }
         if let h = s.rollout.promptTokensHash, let d = describe(content(h, .tokens), "prompt token ids") { return d }
         for j in s.judgeCalls {
-            if let d = describe(content(j.requestHash, .text), "request text of judge call \(j.callIndex)") { return d }
+            let check: ContentCheck
+            if let inline = j.requestText {
+                check = FastSHA256.digest(inline) == j.requestHash ? .ok : .mismatch
+            } else {
+                check = content(j.requestHash, .text)
+            }
+            if let d = describe(check, "request text of judge call \(j.callIndex)") { return d }
         }
         return nil
     }

@@ -34,7 +34,7 @@ extension InMemoryRewardStore {
             runID: runID, step: g.step, stepCommitted: s.steps.contains { $0.step == g.step }, groupID: g.groupID,
             partialGroup: g.partial, rollout: rollout, promptTokens: sample.rollout.promptTokens,
             parseStatus: sample.rollout.parseStatus,
-            judgeCalls: sample.judgeCalls.map { $0.record(requestText: texts[$0.requestHash] ?? "") },
+            judgeCalls: sample.judgeCalls.map { $0.record(requestText: $0.requestText ?? texts[$0.requestHash] ?? "") },
             reward: sample.rewardVector, aggregates: JSONText.parseFlatObject(sample.reward?.aggregates ?? "{}"),
             advantage: sample.advantage?.record, batches: memberships)
     }
@@ -75,7 +75,7 @@ extension InMemoryRewardStore {
                         j.exportRow(
                             runID: runID, step: e.group.step, groupID: e.group.groupID,
                             rolloutID: sample.rollout.rolloutID,
-                            requestText: includeRequests ? texts[j.requestHash] ?? "" : nil))
+                            requestText: includeRequests ? j.requestText ?? texts[j.requestHash] ?? "" : nil))
                 }
             }
         }

@@ -21,6 +21,12 @@ extension PreparedGroup {
         var lastPrompt: (String, Digest256)?
         var lastPromptIDs: ([Int], Digest256, [UInt8])?
         var seenRequests: Set<Digest256> = []
+        // A request text used once in the group goes inline in its judge-call row (no text row,
+        // no index entry); one shared by several calls is stored once, content-addressed.
+        var requestUses: [String: Int] = [:]
+        for s in g.samples {
+            for j in s.judgeCalls where j.requestHash == nil { requestUses[j.requestText, default: 0] += 1 }
+        }
         var samples: [StoredSample] = []
         samples.reserveCapacity(g.samples.count)
         var rows = 2
@@ -68,12 +74,14 @@ extension PreparedGroup {
                 } else {
                     hash = FastSHA256.digest(j.requestText)
                 }
-                if seenRequests.insert(hash).inserted { texts.append((hash, j.requestText)) }
+                let inline = j.requestHash == nil && requestUses[j.requestText] == 1
+                if !inline, seenRequests.insert(hash).inserted { texts.append((hash, j.requestText)) }
                 calls.append(
                     StoredJudgeCall(
                         callIndex: i, criterionID: j.criterionID, dimension: j.dimension,
                         criterionWeight: j.criterionWeight, templateHash: j.templateHash, judgeModel: j.judgeModel,
-                        judgeParams: j.judgeParams, requestHash: hash, rawResponse: j.rawResponse,
+                        judgeParams: j.judgeParams, requestHash: hash, requestText: inline ? j.requestText : nil,
+                        rawResponse: j.rawResponse,
                         status: j.status.rawValue, met: j.met, latency: Validate.real(j.latency),
                         promptTokens: j.promptTokens, completionTokens: j.completionTokens, cacheHit: j.cacheHit,
                         error: j.error))

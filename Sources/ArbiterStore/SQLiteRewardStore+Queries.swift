@@ -146,7 +146,7 @@ extension SQLiteRewardStore {
             let calls = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.judgeColumns), t.content FROM judge_calls j
+                    SELECT \(Self.judgeColumns), COALESCE(j.request_text, t.content) FROM judge_calls j
                     LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key
                     LEFT JOIN texts t ON t.run_key = ? AND t.step = ? AND t.hash = j.request_hash
                     WHERE j.rollout_key = ? ORDER BY j.call_index
@@ -275,7 +275,7 @@ extension SQLiteRewardStore {
         try await read("export verdicts of \(runID)") { db in
             let key = try Self.runRow(db, runID).key
             let range = steps.map { " AND g.step BETWEEN \($0.lowerBound) AND \($0.upperBound)" } ?? ""
-            let text = includeRequests ? "t.content" : "NULL"
+            let text = includeRequests ? "COALESCE(j.request_text, t.content)" : "NULL"
             let join =
                 includeRequests ? "LEFT JOIN texts t ON t.run_key = g.run_key AND t.step = g.step AND t.hash = j.request_hash" : ""
             let rows = try Row.fetchCursor(

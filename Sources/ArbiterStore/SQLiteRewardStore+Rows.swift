@@ -102,12 +102,14 @@ extension SQLiteRewardStore {
         rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT \(judgeColumns) FROM judge_calls j \(viaGroup("j"))
+                SELECT \(judgeColumns), j.request_text FROM judge_calls j \(viaGroup("j"))
                 LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key \(where_) ORDER BY j.rollout_key, j.call_index
                 """, arguments: args)
         while let row = try rows.next() {
             guard let (gi, si) = sampleIndex[row[0]] else { continue }
-            groups[gi].group.samples[si].judgeCalls.append(storedJudgeCall(row, from: 0))
+            var call = storedJudgeCall(row, from: 0)
+            call.requestText = SQLiteValues.text(row, 17)
+            groups[gi].group.samples[si].judgeCalls.append(call)
         }
         rows = try Row.fetchCursor(
             db,

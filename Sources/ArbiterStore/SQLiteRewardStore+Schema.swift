@@ -35,6 +35,11 @@ extension SQLiteRewardStore {
                     BEGIN SELECT RAISE(ABORT, 'arbiter: runs is append-only'); END;
                     """)
         }
+        m.registerMigration("v2-inline-request-texts") { db in
+            // A request text used once in its group is stored in its judge-call row
+            // (docs/store.md); rows written before keep theirs in `texts` (NULL here).
+            try db.execute(sql: "ALTER TABLE judge_calls ADD COLUMN request_text BLOB")
+        }
         return m
     }
 

@@ -103,8 +103,9 @@ extension SQLiteRewardStore {
         let insJudge = try db.cachedStatement(
             sql: """
                 INSERT INTO judge_calls (rollout_key, call_index, judge_config_key, criterion_id, dimension, criterion_weight,
-                  request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error,
+                  request_text)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insComponent = try db.cachedStatement(
             sql: "INSERT INTO reward_components (rollout_key, ordinal, name, value, weight) VALUES (?, ?, ?, ?, ?)")
@@ -222,6 +223,7 @@ extension SQLiteRewardStore {
                     ins.int(j.completionTokens)
                     ins.bool(j.cacheHit)
                     ins.utf8Blob(j.error)
+                    ins.utf8Blob(j.requestText)
                     try ins.execute()
                 }
                 for c in s.components {

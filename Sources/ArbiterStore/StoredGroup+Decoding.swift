@@ -109,7 +109,7 @@ extension StoredSample {
             promptTokenIDs = try BlobCoding.decodeInt32LE(blob)
         }
         let calls = try judgeCalls.map { j in
-            guard let requestText = try text(j.requestHash) else {
+            guard let requestText = try j.requestText ?? text(j.requestHash) else {
                 throw StoreError(.corrupt, "request text \(j.requestHash.hex) of call \(j.callIndex) is missing", context: r.rolloutID)
             }
             return j.record(requestText: requestText)

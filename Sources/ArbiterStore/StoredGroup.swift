@@ -59,6 +59,10 @@ struct StoredJudgeCall: Sendable, Hashable {
     var judgeModel: String
     var judgeParams: String
     var requestHash: Digest256
+    /// The request text stored in the row itself (nil: in the content-addressed `texts` table,
+    /// where texts shared within a group go). Not part of the canonical form: the digest covers
+    /// `requestHash`, and `verify` checks that the text hashes to it.
+    var requestText: String? = nil
     var rawResponse: String?
     var status: String
     var met: Bool?

@@ -14,14 +14,16 @@ struct SQLiteStoreTests {
         _ = try await SampleLog.populate(first)
         try first.close()
         let second = try SQLiteRewardStore(path: path)
-        let (migrations, tables, journal) = try await second.pool.read { db in
+        let (migrations, tables, journal, pageSize) = try await second.pool.read { db in
             (
                 try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"),
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-                try String.fetchOne(db, sql: "PRAGMA journal_mode")
+                try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                try Int.fetchOne(db, sql: "PRAGMA page_size")
             )
         }
-        #expect(migrations == ["v1-reward-log"])
+        #expect(migrations == ["v1-reward-log", "v2-inline-request-texts"])
+        #expect(pageSize == 16_384)
         for t in ["runs", "steps", "prompts", "texts", "groups", "consumed_prompts", "rollouts", "judge_calls", "reward_components", "rewards", "advantages", "batches", "batch_samples", "events"] {
             #expect(tables.contains(t), "missing table \(t)")
         }
@@ -143,7 +145,8 @@ struct SQLiteStoreTests {
 /// One way of editing a committed log behind the store's back, and what verify must say.
 enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case editCompletionText, deleteJudgeCall, insertJudgeCall, editReward, editGroupDigestAndContent, deleteStepRecord,
-        deleteLastStepAfterFinish, editRunConfig, editBatchSample, editPromptText, moveGroupToOtherStep, editStepTime
+        deleteLastStepAfterFinish, editRunConfig, editBatchSample, editPromptText, moveGroupToOtherStep, editStepTime,
+        editInlineRequestText, editSharedRequestText
 
     var testDescription: String { rawValue }
 
@@ -169,7 +172,7 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .editCompletionText: "UPDATE rollouts SET completion_text = 'tampered' WHERE rollout_key = \(Self.step1Rollout)"
         case .deleteJudgeCall: "DELETE FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 2"
         case .insertJudgeCall:
-            "INSERT INTO judge_calls SELECT rollout_key, 9, judge_config_key, criterion_id, dimension, criterion_weight, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0"
+            "INSERT INTO judge_calls SELECT rollout_key, 9, judge_config_key, criterion_id, dimension, criterion_weight, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0"
         case .editReward: "UPDATE rewards SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
         case .editGroupDigestAndContent:
             "UPDATE groups SET digest = zeroblob(32) WHERE step = 1; UPDATE rewards SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
@@ -182,6 +185,10 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
             "UPDATE texts SET content = 'Story 0: where is the cat?' WHERE hash = (SELECT prompt_text_hash FROM rollouts WHERE rollout_key = \(Self.step1Rollout))"
         case .moveGroupToOtherStep: "UPDATE groups SET step = 2 WHERE group_key = (SELECT min(group_key) FROM groups WHERE step = 1)"
         case .editStepTime: "UPDATE steps SET committed_at = 99 WHERE step = 1"
+        case .editInlineRequestText:
+            "UPDATE judge_calls SET request_text = 'tampered' WHERE rollout_key = \(Self.step1Rollout) AND call_index = 2 AND request_text IS NOT NULL"
+        case .editSharedRequestText:
+            "UPDATE texts SET content = 'tampered' WHERE step = 1 AND hash = (SELECT request_hash FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0 AND request_text IS NULL)"
         }
     }
 
@@ -202,7 +209,7 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .deleteLastStepAfterFinish: .finalHashMismatch
         case .editRunConfig: .brokenLink
         case .editBatchSample: .contentMismatch
-        case .editPromptText: .textMismatch
+        case .editPromptText, .editInlineRequestText, .editSharedRequestText: .textMismatch
         case .moveGroupToOtherStep: .contentMismatch
         case .editStepTime: .recordMismatch
         }

@@ -84,13 +84,16 @@ enum SampleLog {
             codeVersion: "0.1.0", runGroup: group, startedAt: startedAt)
     }
 
-    static func judge(_ criterion: String, met: Bool?, status: VerdictStatus = .ok, dimension: String = "identifying", weight: Int = 2)
-        -> JudgeCallRecord
-    {
+    /// A judge call; with `answer` the request text quotes it, so it is unique in its group and
+    /// stored inline (without, the group's samples share it and it goes to `texts`).
+    static func judge(
+        _ criterion: String, met: Bool?, status: VerdictStatus = .ok, dimension: String = "identifying", weight: Int = 2,
+        answer: String? = nil
+    ) -> JudgeCallRecord {
         JudgeCallRecord(
             criterionID: criterion, dimension: dimension, criterionWeight: weight, templateHash: "tmpl-7",
             judgeModel: "judge-m", judgeParams: "temperature=0",
-            requestText: "Criterion \(criterion): does the answer meet it?\nAnswer: …",
+            requestText: "Criterion \(criterion): does the answer meet it?\nAnswer: \(answer ?? "…")",
             rawResponse: status == .failed ? nil : (met == true ? "Yes" : met == false ? "No" : "maybe, \"unclear\""),
             status: status, met: met, latency: status == .failed ? nil : 0.25, promptTokens: 40, completionTokens: 1,
             cacheHit: criterion.hasSuffix("2"), error: status == .failed ? "timeout after 30 s" : nil)
@@ -115,7 +118,7 @@ enum SampleLog {
             ]
             return SampleRecord(
                 rollout: rollout, parseStatus: s == 3 ? "no_answer" : "ok",
-                judgeCalls: judged ? [judge("c1", met: true), judge("c2", met: s % 2 == 0), judge("c3", met: nil, status: s == 0 ? .failed : .nonBinary)] : [],
+                judgeCalls: judged ? [judge("c1", met: true), judge("c2", met: s % 2 == 0), judge("c3", met: nil, status: s == 0 ? .failed : .nonBinary, answer: "sample \(s)")] : [],
                 reward: RewardVector(components: components, total: r), aggregates: ["weighted_mean": r, "all": 1],
                 advantage: AdvantageRecord(estimator: "grpo", paramsHash: "ph", value: r == nil ? -0.0 : (r! - 0.5), flowTarget: s == 0 ? 0.125 : nil))
         }
