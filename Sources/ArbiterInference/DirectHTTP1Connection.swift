@@ -27,6 +27,8 @@ final class DirectHTTP1Connection: ChannelInboundHandler, @unchecked Sendable {
     /// Only the method matters to the decoder (a HEAD answer has no body).
     private static let postHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
     private var isClosed = false
+    /// When the connection last sent or received anything (or was opened).
+    private var lastActivity = NIODeadline.now()
     private var isActive: Bool { !isClosed && (context?.channel.isActive ?? false) }
 
     init(pool: DirectHTTP1Pool, loop: any EventLoop, maxBodyBytes: Int) {
@@ -63,14 +65,25 @@ final class DirectHTTP1Connection: ChannelInboundHandler, @unchecked Sendable {
         retryAfter = nil
         keepAlive = true
         body.clear()
+        lastActivity = .now()
         decoder.write(data: .head(Self.postHead))
         context.writeAndFlush(NIOAny(request.bytes), promise: nil)
     }
 
-    /// Fails the running request if its deadline has passed (the pool's sweep, on the loop).
-    func checkDeadline(_ now: NIODeadline) {
-        guard let request = current, request.deadline <= now else { return }
-        finishCurrent(with: InferenceError(.timeout, "deadline exceeded", context: request.context), reusable: false)
+    /// The pool's periodic check (on the loop): fails the running request past its deadline or
+    /// after `readTimeout` of silence; closes the connection after `idleTimeout` unused.
+    func sweep(_ now: NIODeadline, readTimeout: TimeAmount?, idleTimeout: TimeAmount) {
+        if let request = current {
+            if request.deadline <= now {
+                finishCurrent(with: InferenceError(.timeout, "deadline exceeded", context: request.context), reusable: false)
+            } else if let readTimeout, now - lastActivity >= readTimeout {
+                finishCurrent(
+                    with: InferenceError(.timeout, "no data for \(readTimeout.nanoseconds / 1_000_000) ms", context: request.context),
+                    reusable: false)
+            }
+        } else if isActive, now - lastActivity >= idleTimeout, pool.retireIdle(self) {
+            closeChannel()
+        }
     }
 
     /// Fails `request` with `error` if this connection is carrying it, closing the connection.
@@ -160,6 +173,7 @@ final class DirectHTTP1Connection: ChannelInboundHandler, @unchecked Sendable {
             closeChannel()
             return
         }
+        lastActivity = .now()
         switch unwrapInboundIn(data) {
         case .head(let head):
             status = Int(head.status.code)

@@ -32,6 +32,10 @@ final class DirectHTTP1Pool: Sendable {
     let maxConnections: Int
     let maxBodyBytes: Int
     let connectTimeout: TimeAmount
+    /// Longest silence while a response is awaited (nil: only the request's deadline).
+    let readTimeout: TimeAmount?
+    /// An idle connection is closed after this long.
+    let idleTimeout: TimeAmount
     let group: any EventLoopGroup
     /// The request's header lines after the request line, up to the content length value
     /// (host, content type, accept, authorization, `content-length: `).
@@ -44,9 +48,11 @@ final class DirectHTTP1Pool: Sendable {
 
     /// Creates a pool; returns nil for URLs it does not serve (https, no host).
     init?(
-        baseURL: String, maxConnections: Int, maxBodyBytes: Int, connectTimeout: Double, headers: HTTPHeaders,
-        group: any EventLoopGroup
+        baseURL: String, maxConnections: Int, maxBodyBytes: Int, connectTimeout: Double, readTimeout: Double? = nil,
+        idleTimeout: Double = 60, headers: HTTPHeaders, group: any EventLoopGroup
     ) {
+        self.readTimeout = readTimeout.map { .nanoseconds(Int64($0 * 1e9)) }
+        self.idleTimeout = .nanoseconds(Int64(idleTimeout * 1e9))
         guard let (host, port) = Self.hostAndPort(baseURL) else { return nil }
         self.host = host
         self.port = port
@@ -73,12 +79,26 @@ final class DirectHTTP1Pool: Sendable {
         }
     }
 
-    /// Times out the overdue requests of `loop`'s connections (on that loop).
+    /// Times out the overdue requests of `loop`'s connections and closes the ones idle too long
+    /// (on that loop).
     private func sweep(_ loop: any EventLoop) {
         let conns = state.withLockedValue { s in s.live.values.filter { $0.loop === loop } }
         guard !conns.isEmpty else { return }
         let now = NIODeadline.now()
-        for c in conns { c.checkDeadline(now) }
+        for c in conns { c.sweep(now, readTimeout: readTimeout, idleTimeout: idleTimeout) }
+    }
+
+    /// Connections open or being opened.
+    var openConnections: Int { state.withLockedValue { $0.open } }
+
+    /// Takes `conn` out of the idle list so that it can be closed; false when a request has
+    /// just taken it.
+    func retireIdle(_ conn: DirectHTTP1Connection) -> Bool {
+        state.withLockedValue { s in
+            guard let i = s.idle.firstIndex(where: { $0 === conn }) else { return false }
+            s.idle.remove(at: i)
+            return true
+        }
     }
 
     /// The wire bytes of a POST of `body` to `path`.

@@ -121,7 +121,8 @@ public final class InferenceClient: Sendable {
                 configuration.directHTTP1
                 ? DirectHTTP1Pool(
                     baseURL: base, maxConnections: endpoint.maxConcurrency, maxBodyBytes: configuration.maxBodyBytes,
-                    connectTimeout: configuration.connectTimeout, headers: json, group: eventLoopGroup) : nil
+                    connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout,
+                    idleTimeout: configuration.idleTimeout, headers: json, group: eventLoopGroup) : nil
             clients.append(
                 Endpoint(
                     config: endpoint, http: client, baseURL: base, jsonHeaders: json, streamHeaders: stream,

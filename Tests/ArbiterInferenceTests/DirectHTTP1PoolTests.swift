@@ -134,4 +134,40 @@ struct DirectHTTP1PoolTests {
         }
         await server.shutdown()
     }
+
+    @Test func silenceLongerThanTheReadTimeoutFailsTheCall() async throws {
+        let server = try await FakeInferenceServer.start(.init(latency: 2))
+        let client = try InferenceClient(
+            endpoints: [EndpointConfig(url: server.baseURL, maxConcurrency: 1)],
+            configuration: .init(connectTimeout: 1, readTimeout: 0.2))
+        do {
+            _ = try await client.generate(Self.call(0), endpoint: 0, timeout: .seconds(30))
+            Issue.record("a silent server's answer arrived")
+        } catch {
+            #expect(error.code == .timeout)
+            #expect(error.message.contains("no data"), "\(error)")
+        }
+        try await client.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func idleConnectionsAreClosed() async throws {
+        let server = try await FakeInferenceServer.start()
+        let client = try InferenceClient(
+            endpoints: [EndpointConfig(url: server.baseURL, maxConcurrency: 2)],
+            configuration: .init(connectTimeout: 1, idleTimeout: 0.1))
+        let pool = try #require(client.clients[0].direct)
+        _ = try await client.generate(Self.call(0), endpoint: 0, timeout: .seconds(5))
+        #expect(pool.openConnections == 1)
+        var waited = 0
+        while pool.openConnections > 0, waited < 200 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        #expect(pool.openConnections == 0)
+        // A later call opens a new one.
+        _ = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(5))
+        try await client.shutdown()
+        await server.shutdown()
+    }
 }
