@@ -75,10 +75,14 @@ struct DeliveryIntegrationTests {
                 }
                 try await client.shutdown()
                 // Both batches may be in flight when the trainer crashes (the outbox keeps up to
-                // four pending), so the order and whether the second was also caught vary.
+                // four pending): the crash follows whichever it handles first, and the other may
+                // have been applied too. Either way what was applied before the crash is applied
+                // again after it, because the trainer forgot the keys.
                 let applied = await trainer.appliedBatchIDs()
-                #expect(applied.filter { $0 == sent[0].id }.count == 2, "\(applied)")
-                #expect(applied.contains(sent[1].id), "\(applied)")
+                #expect(applied.count > sent.count, "no resend was applied as new: \(applied)")
+                for batch in sent {
+                    #expect((1...2).contains(applied.filter { $0 == batch.id }.count), "\(applied)")
+                }
                 #expect(Set(applied) == Set(sent.map(\.id)), "\(applied)")
             }
         }
