@@ -60,6 +60,12 @@ final class DirectHTTP1Connection: ChannelInboundHandler, @unchecked Sendable {
             request.fail(InferenceError(.connectionReset, "connection closed before the request was sent", context: request.context))
             return
         }
+        guard request.deadline > .now() else {
+            // It waited for this connection past its deadline; the connection stays usable.
+            request.fail(InferenceError(.timeout, "deadline exceeded before the request was sent", context: request.context))
+            pool.release(self)
+            return
+        }
         current = request
         status = 0
         retryAfter = nil

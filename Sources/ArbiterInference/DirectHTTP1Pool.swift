@@ -82,9 +82,21 @@ final class DirectHTTP1Pool: Sendable {
     /// Times out the overdue requests of `loop`'s connections and closes the ones idle too long
     /// (on that loop).
     private func sweep(_ loop: any EventLoop) {
-        let conns = state.withLockedValue { s in s.live.values.filter { $0.loop === loop } }
-        guard !conns.isEmpty else { return }
         let now = NIODeadline.now()
+        // Calls still waiting for a connection are held to their deadline too.
+        let (conns, overdue) = state.withLockedValue { s -> ([DirectHTTP1Connection], [DirectHTTP1Request]) in
+            var overdue: [DirectHTTP1Request] = []
+            if s.waiting.contains(where: { $0.deadline <= now }) {
+                var kept = CircularBuffer<DirectHTTP1Request>()
+                while let w = s.waiting.popFirst() {
+                    if w.deadline <= now { overdue.append(w) } else { kept.append(w) }
+                }
+                s.waiting = kept
+            }
+            return (s.live.values.filter { $0.loop === loop }, overdue)
+        }
+        for r in overdue { r.fail(InferenceError(.timeout, "deadline exceeded waiting for a connection", context: r.context)) }
+        guard !conns.isEmpty else { return }
         for c in conns { c.sweep(now, readTimeout: readTimeout, idleTimeout: idleTimeout) }
     }
 
@@ -214,10 +226,16 @@ final class DirectHTTP1Pool: Sendable {
     }
 
     private func connectFailed(_ conn: DirectHTTP1Connection, first: DirectHTTP1Request, error: any Error) {
-        state.withLockedValue { s in
+        let shutdown = state.withLockedValue { s in
             if s.live.removeValue(forKey: ObjectIdentifier(conn)) != nil { s.open -= 1 }
+            return s.shutdown
         }
-        first.fail(InferenceError(.connectionFailed, "\(error)", context: first.context))
+        if shutdown {
+            // The connection was closed by `shutdown()` while it was being opened.
+            first.fail(InferenceError(.shutdown, "HTTP client is shut down", context: first.context))
+        } else {
+            first.fail(InferenceError(.connectionFailed, "\(error)", context: first.context))
+        }
         serveWaiting()
     }
 

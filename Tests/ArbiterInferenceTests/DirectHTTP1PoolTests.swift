@@ -25,10 +25,37 @@ struct DirectHTTP1PoolTests {
         #expect(DirectHTTP1Pool.hostAndPort(url) == nil)
     }
 
-    static func client(_ server: FakeInferenceServer, maxConcurrency: Int, direct: Bool = true) throws -> InferenceClient {
+    static func client(_ server: FakeInferenceServer, maxConcurrency: Int) throws -> InferenceClient {
         try InferenceClient(
             endpoints: [EndpointConfig(url: server.baseURL, maxConcurrency: maxConcurrency)],
-            configuration: .init(connectTimeout: 1, directHTTP1: direct))
+            configuration: .init(connectTimeout: 5))
+    }
+
+    /// Runs `body` with a client and shuts the client down whatever happens (AsyncHTTPClient
+    /// traps on a client dropped without shutdown).
+    static func withClient<T: Sendable>(
+        _ server: FakeInferenceServer, maxConcurrency: Int, configuration: InferenceClient.Configuration? = nil,
+        _ body: (InferenceClient) async throws -> T
+    ) async throws -> T {
+        let client = try InferenceClient(
+            endpoints: [EndpointConfig(url: server.baseURL, maxConcurrency: maxConcurrency)],
+            configuration: configuration ?? .init(connectTimeout: 5))
+        do {
+            let value = try await body(client)
+            try await client.shutdown()
+            return value
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Waits until the server has received `count` generation requests.
+    static func waitForRequests(_ server: FakeInferenceServer, _ count: Int) async throws {
+        for _ in 0..<1000 where await server.stats().generationRequests < count {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await server.stats().generationRequests >= count)
     }
 
     static func call(_ i: Int) -> InferenceCall {
@@ -39,30 +66,33 @@ struct DirectHTTP1PoolTests {
 
     @Test func answersEqualAsyncHTTPClientsAnswers() async throws {
         let server = try await FakeInferenceServer.start()
-        let direct = try Self.client(server, maxConcurrency: 4)
-        let pooled = try Self.client(server, maxConcurrency: 4, direct: false)
-        for i in 0..<6 {
-            let a = try await direct.generate(Self.call(i), endpoint: 0, timeout: .seconds(5))
-            let b = try await pooled.generate(Self.call(i), endpoint: 0, timeout: .seconds(5))
-            #expect(a.choices == b.choices)
-            #expect(a.usage == b.usage)
-            #expect(a.promptTokenIDs == b.promptTokenIDs)
+        try await Self.withClient(server, maxConcurrency: 4) { direct in
+            try await Self.withClient(server, maxConcurrency: 4, configuration: .init(connectTimeout: 5, directHTTP1: false)) { pooled in
+                #expect(direct.clients[0].direct != nil)
+                #expect(pooled.clients[0].direct == nil)
+                for i in 0..<6 {
+                    let a = try await direct.generate(Self.call(i), endpoint: 0, timeout: .seconds(10))
+                    let b = try await pooled.generate(Self.call(i), endpoint: 0, timeout: .seconds(10))
+                    #expect(a.choices == b.choices)
+                    #expect(a.usage == b.usage)
+                    #expect(a.promptTokenIDs == b.promptTokenIDs)
+                }
+            }
         }
-        try await direct.shutdown()
-        try await pooled.shutdown()
         await server.shutdown()
     }
 
     @Test func moreCallsThanConnectionsWaitForOne() async throws {
         let server = try await FakeInferenceServer.start(.init(latency: 0.01))
-        let client = try Self.client(server, maxConcurrency: 2)
-        let responses = try await withThrowingTaskGroup(of: (Int, InferenceResponse).self) { group in
-            for i in 0..<24 {
-                group.addTask { (i, try await client.generate(Self.call(i), endpoint: 0, timeout: .seconds(10))) }
+        let responses = try await Self.withClient(server, maxConcurrency: 2) { client in
+            try await withThrowingTaskGroup(of: (Int, InferenceResponse).self) { group in
+                for i in 0..<24 {
+                    group.addTask { (i, try await client.generate(Self.call(i), endpoint: 0, timeout: .seconds(30))) }
+                }
+                var out: [Int: InferenceResponse] = [:]
+                for try await (i, r) in group { out[i] = r }
+                return out
             }
-            var out: [Int: InferenceResponse] = [:]
-            for try await (i, r) in group { out[i] = r }
-            return out
         }
         #expect(responses.count == 24)
         for (i, r) in responses {
@@ -70,49 +100,52 @@ struct DirectHTTP1PoolTests {
             #expect(r.choices.first?.tokenIDs == expected.tokenIDs)
         }
         #expect(await server.stats().generationRequests == 24)
-        try await client.shutdown()
         await server.shutdown()
     }
 
     @Test func aCancelledCallFailsAndTheNextOneGetsAFreshConnection() async throws {
         let server = try await FakeInferenceServer.start(.init(faults: .burst(.hang, count: 1)))
-        let client = try Self.client(server, maxConcurrency: 1)
-        let hung = try client.start(Self.call(0), endpoint: 0, deadline: .now() + .seconds(30))
-        try await Task.sleep(for: .milliseconds(50))
-        hung.cancel()
-        await #expect(throws: InferenceError.self) { _ = try await hung.futureResult.get() }
-        do {
-            _ = try await hung.futureResult.get()
-        } catch let error as InferenceError {
-            #expect(error.code == .cancelled)
+        try await Self.withClient(server, maxConcurrency: 1) { client in
+            let hung = try client.start(Self.call(0), endpoint: 0, deadline: .now() + .seconds(60))
+            // Cancel once the server holds it (not while it is still connecting).
+            try await Self.waitForRequests(server, 1)
+            hung.cancel()
+            do {
+                _ = try await hung.futureResult.get()
+                Issue.record("a cancelled call succeeded")
+            } catch let error as InferenceError {
+                #expect(error.code == .cancelled)
+            }
+            // The only connection was closed with the cancelled call; the next call opens another.
+            let next = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(30))
+            #expect(next.choices.count == 2)
         }
-        // The only connection was closed with the cancelled call; the next call opens another.
-        let next = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(5))
-        #expect(next.choices.count == 2)
-        try await client.shutdown()
         await server.shutdown()
     }
 
     @Test func aHungServerTimesOutAtTheDeadline() async throws {
         let server = try await FakeInferenceServer.start(.init(faults: .burst(.hang, count: 1)))
-        let client = try Self.client(server, maxConcurrency: 1)
-        let started = ContinuousClock.now
-        do {
-            _ = try await client.generate(Self.call(0), endpoint: 0, timeout: .milliseconds(200))
-            Issue.record("a hung call succeeded")
-        } catch {
-            #expect(error.code == .timeout)
+        try await Self.withClient(server, maxConcurrency: 1) { client in
+            let started = ContinuousClock.now
+            do {
+                _ = try await client.generate(Self.call(0), endpoint: 0, timeout: .milliseconds(500))
+                Issue.record("a hung call succeeded")
+            } catch let error as InferenceError {
+                #expect(error.code == .timeout)
+            }
+            #expect(ContinuousClock.now - started >= .milliseconds(500))
+            // Only the first request the server sees hangs: make sure that was this one.
+            try await Self.waitForRequests(server, 1)
+            let next = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(30))
+            #expect(next.choices.count == 2)
         }
-        #expect(ContinuousClock.now - started >= .milliseconds(200))
-        let next = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(5))
-        #expect(next.choices.count == 2)
-        try await client.shutdown()
         await server.shutdown()
     }
 
     @Test func shutdownFailsWaitingAndNewCalls() async throws {
         let server = try await FakeInferenceServer.start(.init(latency: 5))
         let client = try Self.client(server, maxConcurrency: 1)
+        // The first call may still be connecting at shutdown: it fails with `.shutdown` too.
         let running = try client.start(Self.call(0), endpoint: 0, deadline: .now() + .seconds(30))
         let waiting = try client.start(Self.call(1), endpoint: 0, deadline: .now() + .seconds(30))
         try await Task.sleep(for: .milliseconds(50))
@@ -136,38 +169,34 @@ struct DirectHTTP1PoolTests {
     }
 
     @Test func silenceLongerThanTheReadTimeoutFailsTheCall() async throws {
-        let server = try await FakeInferenceServer.start(.init(latency: 2))
-        let client = try InferenceClient(
-            endpoints: [EndpointConfig(url: server.baseURL, maxConcurrency: 1)],
-            configuration: .init(connectTimeout: 1, readTimeout: 0.2))
-        do {
-            _ = try await client.generate(Self.call(0), endpoint: 0, timeout: .seconds(30))
-            Issue.record("a silent server's answer arrived")
-        } catch {
-            #expect(error.code == .timeout)
-            #expect(error.message.contains("no data"), "\(error)")
+        let server = try await FakeInferenceServer.start(.init(latency: 3))
+        try await Self.withClient(server, maxConcurrency: 1, configuration: .init(connectTimeout: 5, readTimeout: 0.3)) { client in
+            do {
+                _ = try await client.generate(Self.call(0), endpoint: 0, timeout: .seconds(30))
+                Issue.record("a silent server's answer arrived")
+            } catch let error as InferenceError {
+                #expect(error.code == .timeout)
+                #expect(error.message.contains("no data"), "\(error)")
+            }
         }
-        try await client.shutdown()
         await server.shutdown()
     }
 
     @Test func idleConnectionsAreClosed() async throws {
         let server = try await FakeInferenceServer.start()
-        let client = try InferenceClient(
-            endpoints: [EndpointConfig(url: server.baseURL, maxConcurrency: 2)],
-            configuration: .init(connectTimeout: 1, idleTimeout: 0.1))
-        let pool = try #require(client.clients[0].direct)
-        _ = try await client.generate(Self.call(0), endpoint: 0, timeout: .seconds(5))
-        #expect(pool.openConnections == 1)
-        var waited = 0
-        while pool.openConnections > 0, waited < 200 {
-            try await Task.sleep(for: .milliseconds(10))
-            waited += 1
+        try await Self.withClient(server, maxConcurrency: 2, configuration: .init(connectTimeout: 5, idleTimeout: 0.1)) { client in
+            let pool = try #require(client.clients[0].direct)
+            _ = try await client.generate(Self.call(0), endpoint: 0, timeout: .seconds(30))
+            var waited = 0
+            while pool.openConnections > 0, waited < 1000 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            #expect(pool.openConnections == 0)
+            // A later call opens a new one.
+            _ = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(30))
+            #expect(pool.openConnections == 1)
         }
-        #expect(pool.openConnections == 0)
-        // A later call opens a new one.
-        _ = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(5))
-        try await client.shutdown()
         await server.shutdown()
     }
 }
