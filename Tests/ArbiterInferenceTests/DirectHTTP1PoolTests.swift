@@ -193,9 +193,9 @@ struct DirectHTTP1PoolTests {
                 waited += 1
             }
             #expect(pool.openConnections == 0)
-            // A later call opens a new one.
-            _ = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(30))
-            #expect(pool.openConnections == 1)
+            // A later call opens a new one (which the idle timeout may already have closed again).
+            let next = try await client.generate(Self.call(1), endpoint: 0, timeout: .seconds(30))
+            #expect(next.choices.count == 2)
         }
         await server.shutdown()
     }
