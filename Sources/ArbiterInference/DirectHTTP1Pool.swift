@@ -60,7 +60,8 @@ final class DirectHTTP1Pool: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.connectTimeout = .nanoseconds(Int64(connectTimeout * 1e9))
         self.group = group
-        var block = "host: \(port == 80 ? host : "\(host):\(port)")\r\n"
+        let hostName = host.contains(":") ? "[\(host)]" : host
+        var block = "host: \(port == 80 ? hostName : "\(hostName):\(port)")\r\n"
         for (name, value) in headers { block += "\(name): \(value)\r\n" }
         block += "content-length: "
         self.headerBlock = Array(block.utf8)
