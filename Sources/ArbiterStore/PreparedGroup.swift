@@ -22,15 +22,29 @@ extension PreparedGroup {
         var lastPromptIDs: ([Int], Digest256, [UInt8])?
         var seenRequests: Set<Digest256> = []
         // A request text used once in the group goes inline in its judge-call row (no text row,
-        // no index entry); one shared by several calls is stored once, content-addressed.
-        var requestUses: [String: Int] = [:]
+        // no index entry); one shared by several calls is stored once, content-addressed. The
+        // texts are hashed once here (their digests are the addresses) and counted by digest.
+        var requestDigests: [[Digest256?]] = []
+        requestDigests.reserveCapacity(g.samples.count)
+        var requestUses: [Digest256: Int] = [:]
         for s in g.samples {
-            for j in s.judgeCalls where j.requestHash == nil { requestUses[j.requestText, default: 0] += 1 }
+            var digests: [Digest256?] = []
+            digests.reserveCapacity(s.judgeCalls.count)
+            for j in s.judgeCalls {
+                if j.requestHash == nil {
+                    let d = FastSHA256.digest(j.requestText)
+                    requestUses[d, default: 0] += 1
+                    digests.append(d)
+                } else {
+                    digests.append(nil)
+                }
+            }
+            requestDigests.append(digests)
         }
         var samples: [StoredSample] = []
         samples.reserveCapacity(g.samples.count)
         var rows = 2
-        for s in g.samples {
+        for (sampleIndex, s) in g.samples.enumerated() {
             let r = s.rollout
             try Validate.id(r.id, "rollout id", context: g.groupID)
             let promptHash: Digest256
@@ -72,9 +86,9 @@ extension PreparedGroup {
                     }
                     hash = d
                 } else {
-                    hash = FastSHA256.digest(j.requestText)
+                    hash = requestDigests[sampleIndex][i] ?? FastSHA256.digest(j.requestText)
                 }
-                let inline = j.requestHash == nil && requestUses[j.requestText] == 1
+                let inline = j.requestHash == nil && requestUses[hash] == 1
                 if !inline, seenRequests.insert(hash).inserted { texts.append((hash, j.requestText)) }
                 calls.append(
                     StoredJudgeCall(
