@@ -99,27 +99,23 @@ extension SchedulerStateMachine {
 
     /// Records and announces a new attempt.
     mutating func startAttempt(_ id: CallID, endpoint index: Int, isHedge: Bool, now: Double, _ out: inout Output) {
-        guard var call = calls[id] else { return }
+        // Mutated in place: a copy out of the dictionary would make `running` copy on write.
+        guard let cost = calls[id]?.estimatedTokens, let group = calls[id]?.group else { return }
         let attemptID = AttemptID(rawValue: makeAttemptID())
-        let cost = call.estimatedTokens
         attempts[attemptID] = Attempt(call: id, endpoint: index, startedAt: now, isHedge: isHedge, cost: cost)
-        call.attempts += 1
-        call.running.append(attemptID)
-        call.state = .running
-        if isHedge { call.hedged = true }
-        calls[id] = call
-        var e = endpoints[index]
-        e.inFlight += 1
-        e.outstandingTokens += cost
-        _ = e.requestBucket?.take(1, now: now)
-        _ = e.tokenBucket?.take(Double(cost), now: now)
-        e.metrics.attempts += 1
-        if isHedge { e.metrics.hedges += 1 }
-        endpoints[index] = e
+        calls[id]!.attempts += 1
+        calls[id]!.running.append(attemptID)
+        calls[id]!.state = .running
+        if isHedge { calls[id]!.hedged = true }
+        endpoints[index].inFlight += 1
+        endpoints[index].outstandingTokens += cost
+        _ = endpoints[index].requestBucket?.take(1, now: now)
+        _ = endpoints[index].tokenBucket?.take(Double(cost), now: now)
+        endpoints[index].metrics.attempts += 1
+        if isHedge { endpoints[index].metrics.hedges += 1 }
         inFlight += 1
-        if var group = groups[call.group], group.affinity == nil {
-            group.affinity = index
-            groups[call.group] = group
+        if groups[group] != nil, groups[group]!.affinity == nil {
+            groups[group]!.affinity = index
         }
         out.actions.append(.dispatch(attempt: attemptID, call: id, endpoint: index, isHedge: isHedge))
         if !isHedge, let hedging = configuration.hedging, endpoints.count > 1, latencies.count >= hedging.minSamples,
@@ -136,10 +132,8 @@ extension SchedulerStateMachine {
 
     /// Frees an attempt's share of its endpoint.
     mutating func release(_ attempt: Attempt, now: Double) {
-        var e = endpoints[attempt.endpoint]
-        e.inFlight -= 1
-        e.outstandingTokens -= attempt.cost
-        endpoints[attempt.endpoint] = e
+        endpoints[attempt.endpoint].inFlight -= 1
+        endpoints[attempt.endpoint].outstandingTokens -= attempt.cost
         inFlight -= 1
     }
 

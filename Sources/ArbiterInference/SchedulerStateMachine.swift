@@ -274,28 +274,25 @@ struct SchedulerStateMachine {
                 timers.push(.hedge(id), at: max(now, a.startedAt + max(hedging.minDelay, q)))
             }
         }
-        var ep = endpoints[attempt.endpoint]
-        ep.metrics.successes += 1
-        ep.metrics.recordLatency(latency)
-        ep.metrics.completionTokens += completionTokens
-        if case .closed = ep.breaker { ep.breaker = .closed(failures: 0) }
-        endpoints[attempt.endpoint] = ep
-        if var call = calls[attempt.call] {
-            call.running.removeAll { $0 == id }
-            if call.state != .done {
-                for other in call.running {
+        // In place: copying the endpoint out would copy its latency histogram on every success.
+        endpoints[attempt.endpoint].metrics.successes += 1
+        endpoints[attempt.endpoint].metrics.recordLatency(latency)
+        endpoints[attempt.endpoint].metrics.completionTokens += completionTokens
+        if case .closed = endpoints[attempt.endpoint].breaker { endpoints[attempt.endpoint].breaker = .closed(failures: 0) }
+        if calls[attempt.call] != nil {
+            calls[attempt.call]!.running.removeAll { $0 == id }
+            if calls[attempt.call]!.state != .done {
+                let others = calls[attempt.call]!.running
+                for other in others {
                     if let a = attempts.removeValue(forKey: other) { release(a, now: now) }
                     out.actions.append(.cancelAttempt(other))
                 }
-                call.running = []
+                calls[attempt.call]!.running = []
                 if attempt.isHedge { endpoints[attempt.endpoint].metrics.hedgesWon += 1 }
-                call.state = .done
-                calls[attempt.call] = call
+                calls[attempt.call]!.state = .done
                 out.actions.append(.callSucceeded(attempt.call, attempt: id))
                 counters.callsSucceeded += 1
                 callEnded(attempt.call, succeeded: true, now: now, &out)
-            } else {
-                calls[attempt.call] = call
             }
         }
         dispatchReady(now: now, &out)
