@@ -69,10 +69,23 @@ actor DeliveryMirror: OutboxStore {
     }
 
     private func mirror(_ batchID: String, _ state: DeliveryState) async {
-        do {
-            try await rewardStore.updateDelivery(runID: runID, batchID: batchID, delivery: state)
-        } catch {
-            logger.warning("cannot record delivery state in the reward log", metadata: ["batch_id": "\(batchID)", "error": "\(error)"])
+        // The transition already happened in the durable outbox: record it even when a graceful
+        // shutdown is cancelling the outbox (GRDB refuses to start a write in a cancelled task),
+        // or the log would keep saying "pending" for a batch the trainer applied and a resumed
+        // run would never resend. The detached task is awaited at once: a shield from
+        // cancellation, not a stray task.
+        let store = rewardStore
+        let runID = runID
+        let failure = await Task.detached { () -> String? in
+            do {
+                try await store.updateDelivery(runID: runID, batchID: batchID, delivery: state)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }.value
+        if let failure {
+            logger.warning("cannot record delivery state in the reward log", metadata: ["batch_id": "\(batchID)", "error": "\(failure)"])
         }
     }
 }
