@@ -357,10 +357,6 @@ final class DirectHTTP1Request: @unchecked Sendable {
         }
     }
 
-    func succeed(_ response: InferenceResponse) {
-        if claim() { onComplete(.success(response)) }
-    }
-
     func fail(_ error: InferenceError) {
         if claim() { onComplete(.failure(error)) }
     }

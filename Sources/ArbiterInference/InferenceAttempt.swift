@@ -15,19 +15,14 @@ public struct InferenceAttempt: Sendable {
 
     init(_ handle: Handle) { self.handle = handle }
 
-    /// Completes with the parsed response or fails with the transport's error (nil for an
-    /// attempt started with a completion callback on the lean pool).
-    public var future: EventLoopFuture<InferenceResponse>? {
-        switch handle {
-        case .pooled(let task): task.futureResult
-        case .direct(_, let future): future
-        }
-    }
-
-    /// The attempt's future; only for attempts started without a completion callback.
+    /// Completes with the parsed response or fails with the transport's error. Only for
+    /// attempts started without a completion callback (those on the lean pool have no future).
     public var futureResult: EventLoopFuture<InferenceResponse> {
-        guard let future else { preconditionFailure("attempt was started with a completion callback") }
-        return future
+        switch handle {
+        case .pooled(let task): return task.futureResult
+        case .direct(_, let future?): return future
+        case .direct(_, nil): preconditionFailure("attempt was started with a completion callback")
+        }
     }
 
     /// Cancels the attempt; its future fails with a cancellation error.

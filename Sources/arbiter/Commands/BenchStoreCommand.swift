@@ -42,6 +42,9 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "PRAGMA synchronous: NORMAL, FULL or OFF.")
     var synchronous: String = "NORMAL"
 
+    @Option(name: .customLong("page-size"), help: "SQLite page size of the new files, bytes (the store's default: 16384).")
+    var pageSize = 16_384
+
     @Option(name: .customLong("flush-rows"), help: "Rows per transaction.")
     var flushRows = 20_000
 
@@ -131,7 +134,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
             }
         let path = base.appendingPathComponent("\(s.rawValue).sqlite").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        let store = try SQLiteRewardStore(path: path, options: .init(synchronous: sync))
+        let store = try SQLiteRewardStore(path: path, options: .init(synchronous: sync, pageSize: pageSize))
         let log = SyntheticRewardLog(runID: "bench-\(s.rawValue)", shape: shape)
         try await store.createRun(log.run(startedAt: Date().timeIntervalSince1970))
         let stepCount = max(1, min(steps, groups))
