@@ -90,6 +90,13 @@ extension ReferenceTrainer {
             received.message = message
             return Self.error(status, message)
         }
+        if await state.isDown {
+            // Crashed: requests that reach the dying server get no answer either.
+            received.status = 0
+            received.message = "trainer is down"
+            try? await context.channel.close()
+            throw ReferenceTrainerError(message: "trainer is down")
+        }
         if let denied = authorizationFailure(request) {
             received.status = 401
             received.message = "missing or invalid bearer token"
@@ -136,6 +143,7 @@ extension ReferenceTrainer {
             // Simulated crash between applying and acknowledging: the client gets no answer.
             received.status = 0
             received.message = "crashed after applying"
+            await state.crash(forget: !configuration.keepsStateAcrossRestarts)
             try? await context.channel.close()
             await restart(downtime: downtime)
             throw ReferenceTrainerError(message: "simulated crash after applying \(batchID)")

@@ -86,4 +86,15 @@ actor ReferenceTrainerState {
     func forget() {
         memory = Memory(policyVersion: initialPolicyVersion)
     }
+
+    /// Set from a simulated crash until the restarted server is up: the crashed process answers
+    /// nothing, and a trainer that keeps no state lost it at the crash, not at the restart.
+    private(set) var isDown = false
+
+    func crash(forget: Bool) {
+        isDown = true
+        if forget { self.forget() }
+    }
+
+    func recover() { isDown = false }
 }

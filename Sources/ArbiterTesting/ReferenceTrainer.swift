@@ -131,6 +131,7 @@ public final class ReferenceTrainer: Sendable {
             case .restart(let keepState, let downtime):
                 if !keepState { await state.forget() }
                 if downtime > .zero { try await Task.sleep(for: downtime) }
+                await state.recover()
             }
         }
     }
