@@ -191,7 +191,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ArbiterStoreTests", dependencies: ["ArbiterStore", "ArbiterCore", "ArbiterTesting", "arbiter"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterStoreTests", dependencies: ["ArbiterStore", "ArbiterCore", "ArbiterTesting", "arbiter"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterInferenceTests", dependencies: ["ArbiterInference", "ArbiterCore", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterServerTests",

@@ -6,6 +6,8 @@ struct PreparedGroup: Sendable {
     var digest: Digest256
     var texts: [(Digest256, String)]
     var tokenArrays: [(Digest256, [UInt8])]
+    /// Each sample's reward components, encoded for its rollout row (`BlobCoding.components`).
+    var componentBlobs: [[UInt8]]
     var rowCount: Int
 }
 
@@ -43,6 +45,8 @@ extension PreparedGroup {
         }
         var samples: [StoredSample] = []
         samples.reserveCapacity(g.samples.count)
+        var componentBlobs: [[UInt8]] = []
+        componentBlobs.reserveCapacity(g.samples.count)
         var rows = 2
         for (sampleIndex, s) in g.samples.enumerated() {
             let r = s.rollout
@@ -118,6 +122,7 @@ extension PreparedGroup {
                     flowTarget: Validate.real(a.flowTarget))
             }
             rows += s.rowCount
+            componentBlobs.append(BlobCoding.components(components))
             samples.append(
                 StoredSample(rollout: rollout, judgeCalls: calls, components: components, reward: reward, advantage: advantage))
         }
@@ -126,6 +131,7 @@ extension PreparedGroup {
             sampleCount: samples.count,
             consumed: StoredConsumed(promptID: g.promptID.rawValue, epoch: g.epoch, ordinal: g.ordinal),
             samples: samples)
-        self.init(group: group, digest: group.digest, texts: texts, tokenArrays: tokenArrays, rowCount: rows)
+        self.init(
+            group: group, digest: group.digest, texts: texts, tokenArrays: tokenArrays, componentBlobs: componentBlobs, rowCount: rows)
     }
 }

@@ -23,8 +23,8 @@ extension SQLiteRewardStore {
                 sql: """
                     SELECT g.step, count(*), sum(g.partial), sum(CASE WHEN z.n < 2 OR z.mn = z.mx THEN 1 ELSE 0 END)
                     FROM groups g JOIN (
-                      SELECT r.group_key AS gk, count(rw.training_reward) AS n, min(rw.training_reward) AS mn, max(rw.training_reward) AS mx
-                      FROM rollouts r LEFT JOIN rewards rw ON rw.rollout_key = r.rollout_key WHERE r.run_key = ? GROUP BY r.group_key
+                      SELECT r.group_key AS gk, count(r.training_reward) AS n, min(r.training_reward) AS mn, max(r.training_reward) AS mx
+                      FROM rollouts r WHERE r.run_key = ? GROUP BY r.group_key
                       UNION ALL
                       SELECT g2.group_key, 0, NULL, NULL FROM groups g2 WHERE g2.run_key = ? AND g2.sample_count = 0
                     ) z ON z.gk = g.group_key
@@ -42,14 +42,12 @@ extension SQLiteRewardStore {
                 db,
                 sql: """
                     SELECT g.step, count(*),
-                      count(rw.training_reward), sum(rw.training_reward), sum(rw.training_reward * rw.training_reward), min(rw.training_reward), max(rw.training_reward),
+                      count(r.training_reward), sum(r.training_reward), sum(r.training_reward * r.training_reward), min(r.training_reward), max(r.training_reward),
                       count(r.completion_tokens), sum(r.completion_tokens), sum(r.completion_tokens * r.completion_tokens), min(r.completion_tokens), max(r.completion_tokens),
                       count(r.prompt_tokens), sum(r.prompt_tokens), sum(r.prompt_tokens * r.prompt_tokens), min(r.prompt_tokens), max(r.prompt_tokens),
-                      count(a.value), sum(a.value), sum(a.value * a.value), min(a.value), max(a.value),
+                      count(r.advantage), sum(r.advantage), sum(r.advantage * r.advantage), min(r.advantage), max(r.advantage),
                       sum(r.truncated), count(r.parse_status), sum(r.parse_status IS NOT NULL AND r.parse_status != 'ok')
                     FROM rollouts r JOIN groups g ON g.group_key = r.group_key
-                    LEFT JOIN rewards rw ON rw.rollout_key = r.rollout_key
-                    LEFT JOIN advantages a ON a.rollout_key = r.rollout_key
                     WHERE g.run_key = ?\(range) GROUP BY g.step
                     """, arguments: [key])
             {
@@ -65,23 +63,28 @@ extension SQLiteRewardStore {
                 a.parseFailureRate = rate(SQLiteValues.int(row, 24) ?? 0, SQLiteValues.int(row, 23) ?? 0)
                 out[step] = a
             }
-            var components: [Int: [ComponentStats]] = [:]
-            for row in try Row.fetchAll(
+            // Components live in a blob per rollout row: decoded and accumulated here, per step and name.
+            var perStep: [Int: [String: (value: StatsAccumulator, total: Int, weightSum: Double)]] = [:]
+            let componentRows = try Row.fetchCursor(
                 db,
-                sql: """
-                    SELECT g.step, c.name, count(c.value), sum(c.value), sum(c.value * c.value), min(c.value), max(c.value),
-                      count(*), avg(c.weight)
-                    FROM reward_components c \(Self.viaGroup("c"))
-                    WHERE g.run_key = ?\(range) GROUP BY g.step, c.name
-                    """, arguments: [key])
-            {
+                sql: "SELECT g.step, r.components FROM rollouts r JOIN groups g ON g.group_key = r.group_key WHERE g.run_key = ?\(range) ORDER BY r.rollout_key",
+                arguments: [key])
+            while let row = try componentRows.next() {
                 let step = SQLiteValues.int(row, 0) ?? 0
-                let total = SQLiteValues.int(row, 7) ?? 0
-                components[step, default: []].append(
-                    ComponentStats(
-                        name: SQLiteValues.text(row, 1) ?? "",
-                        value: acc(row, 2, missing: total - (SQLiteValues.int(row, 2) ?? 0)).stats,
-                        weight: SQLiteValues.real(row, 8) ?? 0))
+                guard let blob = SQLiteValues.blob(row, 1) else { continue }
+                for c in try BlobCoding.decodeComponents(blob) {
+                    var e = perStep[step, default: [:]][c.name] ?? (StatsAccumulator(), 0, 0)
+                    e.value.add(c.value)
+                    e.total += 1
+                    e.weightSum += c.weight
+                    perStep[step, default: [:]][c.name] = e
+                }
+            }
+            var components: [Int: [ComponentStats]] = [:]
+            for (step, byName) in perStep {
+                components[step] = byName.map { name, e in
+                    ComponentStats(name: name, value: e.value.stats, weight: e.total == 0 ? 0 : e.weightSum / Double(e.total))
+                }
             }
             for (step, list) in components {
                 out[step, default: StepAggregate(step: step)].components = list.sorted { $0.name < $1.name }
@@ -128,8 +131,9 @@ extension SQLiteRewardStore {
                     db,
                     sql: """
                         SELECT \(Self.rolloutColumns), g.step, g.group_id, g.partial,
-                          EXISTS (SELECT 1 FROM steps s WHERE s.run_key = g.run_key AND s.step = g.step)
-                        FROM rollouts r JOIN groups g ON g.group_key = r.group_key WHERE r.run_key = ? AND r.rollout_id = ?
+                          EXISTS (SELECT 1 FROM steps s WHERE s.run_key = g.run_key AND s.step = g.step), \(Self.scoreColumns)
+                        FROM rollouts r JOIN groups g ON g.group_key = r.group_key \(Self.scoresJoin)
+                        WHERE r.run_key = ? AND r.rollout_id = ?
                         """, arguments: [key, rolloutID])
             else { return nil }
             let n = Self.rolloutColumnCount
@@ -152,19 +156,10 @@ extension SQLiteRewardStore {
                     WHERE j.rollout_key = ? ORDER BY j.call_index
                     """, arguments: [key, step, rolloutKey]
             ).map { Self.storedJudgeCall($0, from: 0).record(requestText: SQLiteValues.text($0, 17) ?? "") }
-            let components = try Row.fetchAll(
-                db, sql: "SELECT name, value, weight FROM reward_components WHERE rollout_key = ? ORDER BY ordinal",
-                arguments: [rolloutKey]
-            ).map { RewardComponent(name: SQLiteValues.text($0, 0) ?? "", value: SQLiteValues.real($0, 1), weight: SQLiteValues.real($0, 2) ?? 0) }
-            let reward = try Row.fetchOne(
-                db, sql: "SELECT training_reward, aggregates FROM rewards WHERE rollout_key = ?", arguments: [rolloutKey])
-            let advantage = try Row.fetchOne(
-                db, sql: "SELECT estimator, params_hash, value, flow_target FROM advantages WHERE rollout_key = ?",
-                arguments: [rolloutKey]
-            ).map {
-                AdvantageRecord(
-                    estimator: SQLiteValues.text($0, 0) ?? "", paramsHash: SQLiteValues.text($0, 1) ?? "",
-                    value: SQLiteValues.real($0, 2) ?? 0, flowTarget: SQLiteValues.real($0, 3))
+            let scores = try Self.storedScores(row, from: n + 4, strict: true)
+            let components = scores.components.map { RewardComponent(name: $0.name, value: $0.value, weight: $0.weight) }
+            let advantage = scores.advantage.map {
+                AdvantageRecord(estimator: $0.estimator, paramsHash: $0.paramsHash, value: $0.value, flowTarget: $0.flowTarget)
             }
             let batches = try Row.fetchAll(
                 db,
@@ -188,8 +183,8 @@ extension SQLiteRewardStore {
                 runID: runID, step: step, stepCommitted: SQLiteValues.bool(row, n + 3) ?? false,
                 groupID: SQLiteValues.text(row, n + 1) ?? "", partialGroup: SQLiteValues.bool(row, n + 2) ?? false,
                 rollout: rollout, promptTokens: stored.promptTokens, parseStatus: stored.parseStatus, judgeCalls: calls,
-                reward: RewardVector(components: components, total: reward.flatMap { SQLiteValues.real($0, 0) }),
-                aggregates: JSONText.parseFlatObject(reward.flatMap { SQLiteValues.text($0, 1) } ?? "{}"),
+                reward: RewardVector(components: components, total: scores.reward?.trainingReward),
+                aggregates: JSONText.parseFlatObject(scores.reward?.aggregates ?? "{}"),
                 advantage: advantage, batches: batches)
         }
     }
@@ -226,41 +221,17 @@ extension SQLiteRewardStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT \(Self.rolloutColumns), g.step, g.group_id, t.content, rw.training_reward,
-                      a.estimator, a.params_hash, a.value, a.flow_target
+                    SELECT \(Self.rolloutColumns), g.step, g.group_id, t.content, \(Self.scoreColumns)
                     FROM groups g JOIN rollouts r ON r.group_key = g.group_key
                     LEFT JOIN texts t ON t.run_key = g.run_key AND t.step = g.step AND t.hash = r.prompt_text_hash
-                    LEFT JOIN rewards rw ON rw.rollout_key = r.rollout_key
-                    LEFT JOIN advantages a ON a.rollout_key = r.rollout_key
+                    \(Self.scoresJoin)
                     WHERE g.run_key = ?\(range) ORDER BY g.step, g.group_key, r.rollout_key
                     """, arguments: [key])
-            let components = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT c.rollout_key, c.ordinal, c.name, c.value, c.weight FROM groups g
-                    JOIN rollouts r ON r.group_key = g.group_key JOIN reward_components c ON c.rollout_key = r.rollout_key
-                    WHERE g.run_key = ?\(range) ORDER BY g.step, g.group_key, r.rollout_key, c.ordinal
-                    """, arguments: [key])
-            var pending: Row? = try components.next().map { $0.copy() }
             while let row = try rows.next() {
-                let rolloutKey: Int64 = row[0]
-                var comps: [StoredComponent] = []
-                while let c = pending, (c[0] as Int64) == rolloutKey {
-                    comps.append(
-                        StoredComponent(
-                            ordinal: SQLiteValues.int(c, 1) ?? 0, name: SQLiteValues.text(c, 2) ?? "",
-                            value: SQLiteValues.real(c, 3), weight: SQLiteValues.real(c, 4) ?? 0))
-                    pending = try components.next().map { $0.copy() }
-                }
-                let reward = StoredReward(trainingReward: SQLiteValues.real(row, n + 3), aggregates: "")
-                let advantage = SQLiteValues.text(row, n + 4).map {
-                    StoredAdvantage(
-                        estimator: $0, paramsHash: SQLiteValues.text(row, n + 5) ?? "",
-                        value: SQLiteValues.real(row, n + 6) ?? 0, flowTarget: SQLiteValues.real(row, n + 7))
-                }
+                let scores = try Self.storedScores(row, from: n + 3, strict: true)
                 let sample = StoredSample(
-                    rollout: Self.storedRollout(row, from: 0), judgeCalls: [], components: comps, reward: reward,
-                    advantage: advantage)
+                    rollout: Self.storedRollout(row, from: 0), judgeCalls: [], components: scores.components,
+                    reward: scores.reward ?? StoredReward(trainingReward: nil, aggregates: ""), advantage: scores.advantage)
                 try body(
                     try sample.exportRow(
                         runID: runID, step: SQLiteValues.int(row, n) ?? 0, groupID: SQLiteValues.text(row, n + 1) ?? "",

@@ -28,6 +28,41 @@ extension SQLiteRewardStore {
             parseStatus: SQLiteValues.text(row, i + 20))
     }
 
+    /// A rollout's scores (aliases `r`, `ac`; needs `scoresJoin`): 7 columns, offsets 0...6.
+    static let scoreColumns =
+        "r.components, r.training_reward, r.reward_aggregates, ac.estimator, ac.params_hash, r.advantage, r.flow_target"
+
+    /// The join `scoreColumns` reads the advantage configuration through.
+    static let scoresJoin = "LEFT JOIN advantage_configs ac ON ac.advantage_config_key = r.advantage_config_key"
+
+    /// A rollout's components, reward and advantage as stored in its row. A components blob that
+    /// does not decode throws `.corrupt` when `strict`; otherwise it reads as one impossible
+    /// component, so `verify` reports the group's digest mismatch instead of stopping.
+    static func storedScores(_ row: Row, from i: Int, strict: Bool) throws(StoreError) -> (
+        components: [StoredComponent], reward: StoredReward?, advantage: StoredAdvantage?
+    ) {
+        var components: [StoredComponent] = []
+        if let blob = SQLiteValues.blob(row, i) {
+            do {
+                components = try BlobCoding.decodeComponents(blob)
+            } catch {
+                if strict { throw error }
+                components = [StoredComponent(ordinal: Int.min, name: "\u{0}corrupt: \(error.message)", value: nil, weight: .nan)]
+            }
+        } else if !strict {
+            components = [StoredComponent(ordinal: Int.min, name: "\u{0}missing components", value: nil, weight: .nan)]
+        }
+        let reward = SQLiteValues.text(row, i + 2).map {
+            StoredReward(trainingReward: SQLiteValues.real(row, i + 1), aggregates: $0)
+        }
+        let advantage = SQLiteValues.text(row, i + 3).map {
+            StoredAdvantage(
+                estimator: $0, paramsHash: SQLiteValues.text(row, i + 4) ?? "", value: SQLiteValues.real(row, i + 5) ?? .nan,
+                flowTarget: SQLiteValues.real(row, i + 6))
+        }
+        return (components, reward, advantage)
+    }
+
     /// Judge-call columns (aliases `j`, `jc`): 17 columns, offsets 0...16 (0 is the rollout key).
     static let judgeColumns = """
         j.rollout_key, j.call_index, j.criterion_id, j.dimension, j.criterion_weight, jc.template_hash, jc.judge_model,
@@ -90,14 +125,22 @@ extension SQLiteRewardStore {
         }
         var sampleIndex: [Int64: (group: Int, sample: Int)] = [:]
         rows = try Row.fetchCursor(
-            db, sql: "SELECT \(rolloutColumns) FROM rollouts r JOIN groups g ON g.group_key = r.group_key \(where_) ORDER BY r.rollout_key",
+            db,
+            sql: """
+                SELECT \(rolloutColumns), \(scoreColumns) FROM rollouts r JOIN groups g ON g.group_key = r.group_key \(scoresJoin)
+                \(where_) ORDER BY r.rollout_key
+                """,
             arguments: args)
         while let row = try rows.next() {
             guard let gi = groupIndex[row[1]] else { continue }
             var rollout = storedRollout(row, from: 0)
             if SQLiteValues.int(row, 2) != Int(runKey) { rollout.rolloutID = "\u{0}run mismatch" }
             sampleIndex[row[0]] = (gi, groups[gi].group.samples.count)
-            groups[gi].group.samples.append(StoredSample(rollout: rollout, judgeCalls: [], components: [], reward: nil, advantage: nil))
+            let scores = try storedScores(row, from: rolloutColumnCount, strict: false)
+            groups[gi].group.samples.append(
+                StoredSample(
+                    rollout: rollout, judgeCalls: [], components: scores.components, reward: scores.reward,
+                    advantage: scores.advantage))
         }
         rows = try Row.fetchCursor(
             db,
@@ -110,36 +153,6 @@ extension SQLiteRewardStore {
             var call = storedJudgeCall(row, from: 0)
             call.requestText = SQLiteValues.text(row, 17)
             groups[gi].group.samples[si].judgeCalls.append(call)
-        }
-        rows = try Row.fetchCursor(
-            db,
-            sql: "SELECT c.rollout_key, c.ordinal, c.name, c.value, c.weight FROM reward_components c \(viaGroup("c")) \(where_) ORDER BY c.rollout_key, c.ordinal",
-            arguments: args)
-        while let row = try rows.next() {
-            guard let (gi, si) = sampleIndex[row[0]] else { continue }
-            groups[gi].group.samples[si].components.append(
-                StoredComponent(
-                    ordinal: SQLiteValues.int(row, 1) ?? Int.min, name: SQLiteValues.text(row, 2) ?? "",
-                    value: SQLiteValues.real(row, 3), weight: SQLiteValues.real(row, 4) ?? .nan))
-        }
-        rows = try Row.fetchCursor(
-            db,
-            sql: "SELECT rw.rollout_key, rw.training_reward, rw.aggregates FROM rewards rw \(viaGroup("rw")) \(where_) ORDER BY rw.rollout_key",
-            arguments: args)
-        while let row = try rows.next() {
-            guard let (gi, si) = sampleIndex[row[0]] else { continue }
-            groups[gi].group.samples[si].reward = StoredReward(
-                trainingReward: SQLiteValues.real(row, 1), aggregates: SQLiteValues.text(row, 2) ?? "")
-        }
-        rows = try Row.fetchCursor(
-            db,
-            sql: "SELECT a.rollout_key, a.estimator, a.params_hash, a.value, a.flow_target FROM advantages a \(viaGroup("a")) \(where_) ORDER BY a.rollout_key",
-            arguments: args)
-        while let row = try rows.next() {
-            guard let (gi, si) = sampleIndex[row[0]] else { continue }
-            groups[gi].group.samples[si].advantage = StoredAdvantage(
-                estimator: SQLiteValues.text(row, 1) ?? "", paramsHash: SQLiteValues.text(row, 2) ?? "",
-                value: SQLiteValues.real(row, 3) ?? .nan, flowTarget: SQLiteValues.real(row, 4))
         }
         return groups.map { ($0.stored, $0.group) }
     }

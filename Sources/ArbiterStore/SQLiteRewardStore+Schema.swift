@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 extension SQLiteRewardStore {
@@ -40,7 +41,74 @@ extension SQLiteRewardStore {
             // (docs/store.md); rows written before keep theirs in `texts` (NULL here).
             try db.execute(sql: "ALTER TABLE judge_calls ADD COLUMN request_text BLOB")
         }
+        m.registerMigration("v3-scores-in-rollout-rows") { db in try migrateScoresIntoRolloutRows(db) }
         return m
+    }
+
+    /// Version 3 keeps a rollout's components, reward and advantage in its own row (one insert
+    /// per rollout instead of six; docs/store.md). Rows written before move over here, once;
+    /// the three old tables are dropped. Group digests hash the logical records, not the
+    /// layout, so a moved log still verifies.
+    static func migrateScoresIntoRolloutRows(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE rollouts ADD COLUMN components BLOB;
+                ALTER TABLE rollouts ADD COLUMN training_reward REAL;
+                ALTER TABLE rollouts ADD COLUMN reward_aggregates TEXT;
+                ALTER TABLE rollouts ADD COLUMN advantage_config_key INTEGER;
+                ALTER TABLE rollouts ADD COLUMN advantage REAL;
+                ALTER TABLE rollouts ADD COLUMN flow_target REAL;
+                CREATE TABLE advantage_configs (
+                    advantage_config_key INTEGER PRIMARY KEY,
+                    estimator TEXT NOT NULL,
+                    params_hash TEXT NOT NULL,
+                    UNIQUE (estimator, params_hash)
+                );
+                CREATE TRIGGER advantage_configs_no_update BEFORE UPDATE ON advantage_configs
+                BEGIN SELECT RAISE(ABORT, 'arbiter: advantage_configs is append-only'); END;
+                CREATE TRIGGER advantage_configs_no_delete BEFORE DELETE ON advantage_configs
+                BEGIN SELECT RAISE(ABORT, 'arbiter: advantage_configs is append-only'); END;
+                DROP TRIGGER rollouts_no_update;
+                INSERT OR IGNORE INTO advantage_configs (estimator, params_hash)
+                  SELECT estimator, params_hash FROM advantages ORDER BY rollout_key;
+                UPDATE rollouts SET training_reward = rw.training_reward, reward_aggregates = rw.aggregates
+                  FROM rewards rw WHERE rw.rollout_key = rollouts.rollout_key;
+                UPDATE rollouts SET advantage_config_key = ac.advantage_config_key, advantage = a.value, flow_target = a.flow_target
+                  FROM advantages a JOIN advantage_configs ac ON ac.estimator = a.estimator AND ac.params_hash = a.params_hash
+                  WHERE a.rollout_key = rollouts.rollout_key;
+                """)
+        // Components: one blob per rollout (an empty list where a rollout had no component rows).
+        try db.execute(sql: "UPDATE rollouts SET components = ?", arguments: [Data(BlobCoding.components([]))])
+        let update = try db.makeStatement(sql: "UPDATE rollouts SET components = ? WHERE rollout_key = ?")
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT rollout_key, name, value, weight, ordinal FROM reward_components ORDER BY rollout_key, ordinal")
+        var current: Int64?
+        var list: [StoredComponent] = []
+        func flush() throws {
+            guard let key = current else { return }
+            try update.execute(arguments: [Data(BlobCoding.components(list)), key])
+            list = []
+        }
+        while let row = try rows.next() {
+            let key: Int64 = row[0]
+            if key != current {
+                try flush()
+                current = key
+            }
+            list.append(
+                StoredComponent(
+                    ordinal: SQLiteValues.int(row, 4) ?? Int.min, name: SQLiteValues.text(row, 1) ?? "", value: SQLiteValues.real(row, 2),
+                    weight: SQLiteValues.real(row, 3) ?? .nan))
+        }
+        try flush()
+        try db.execute(
+            sql: """
+                DROP TABLE reward_components;
+                DROP TABLE rewards;
+                DROP TABLE advantages;
+                CREATE TRIGGER rollouts_no_update BEFORE UPDATE ON rollouts
+                BEGIN SELECT RAISE(ABORT, 'arbiter: rollouts is append-only'); END;
+                """)
     }
 
     static let schemaV1 = """

@@ -76,6 +76,23 @@ extension SQLiteRewardStore {
         var digest: Digest256
     }
 
+    struct AdvantageConfigKey: Hashable {
+        var estimator: String
+        var paramsHash: String
+    }
+
+    /// The key of an advantage configuration (estimator, params hash), inserting it when new.
+    static func internAdvantageConfig(_ c: AdvantageConfigKey, _ db: Database) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO advantage_configs (estimator, params_hash) VALUES (?, ?)", arguments: [c.estimator, c.paramsHash])
+        guard
+            let k = try Int64.fetchOne(
+                db, sql: "SELECT advantage_config_key FROM advantage_configs WHERE estimator = ? AND params_hash = ?",
+                arguments: [c.estimator, c.paramsHash])
+        else { throw StoreError(.database, "advantage config vanished") }
+        return k
+    }
+
     private struct JudgeConfigKey: Hashable {
         var template: String
         var model: String
@@ -97,8 +114,9 @@ extension SQLiteRewardStore {
             sql: """
                 INSERT INTO rollouts (group_key, run_key, rollout_id, prompt_id, sample_index, endpoint, policy_version,
                   requested_at, first_token_at, completed_at, prompt_text_hash, prompt_tokens_hash, completion_text,
-                  completion_token_ids, completion_logprobs, finish_reason, truncated, prompt_tokens, completion_tokens, parse_status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  completion_token_ids, completion_logprobs, finish_reason, truncated, prompt_tokens, completion_tokens, parse_status,
+                  components, training_reward, reward_aggregates, advantage_config_key, advantage, flow_target)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insJudge = try db.cachedStatement(
             sql: """
@@ -107,12 +125,7 @@ extension SQLiteRewardStore {
                   request_text)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        let insComponent = try db.cachedStatement(
-            sql: "INSERT INTO reward_components (rollout_key, ordinal, name, value, weight) VALUES (?, ?, ?, ?, ?)")
-        let insReward = try db.cachedStatement(
-            sql: "INSERT INTO rewards (rollout_key, training_reward, aggregates) VALUES (?, ?, ?)")
-        let insAdvantage = try db.cachedStatement(
-            sql: "INSERT INTO advantages (rollout_key, estimator, params_hash, value, flow_target) VALUES (?, ?, ?, ?, ?)")
+        var advantageConfigs: [AdvantageConfigKey: Int64] = [:]
 
         for p in prepared {
             let g = p.group
@@ -164,7 +177,7 @@ extension SQLiteRewardStore {
                 ins.int64(groupKey)
                 try ins.execute()
             }
-            for s in g.samples {
+            for (sampleIndex, s) in g.samples.enumerated() {
                 let r = s.rollout
                 var ins = SQLiteRowInserter(insRollout)
                 ins.int64(groupKey)
@@ -187,6 +200,25 @@ extension SQLiteRewardStore {
                 ins.int(r.promptTokens)
                 ins.int(r.completionTokens)
                 ins.text(r.parseStatus)
+                ins.blob(p.componentBlobs[sampleIndex])
+                ins.real(s.reward?.trainingReward)
+                ins.text(s.reward?.aggregates)
+                if let a = s.advantage {
+                    let key = AdvantageConfigKey(estimator: a.estimator, paramsHash: a.paramsHash)
+                    if let k = advantageConfigs[key] {
+                        ins.int64(k)
+                    } else {
+                        let k = try Self.internAdvantageConfig(key, db)
+                        advantageConfigs[key] = k
+                        ins.int64(k)
+                    }
+                    ins.real(a.value)
+                    ins.real(a.flowTarget)
+                } else {
+                    ins.null()
+                    ins.null()
+                    ins.null()
+                }
                 try ins.execute()
                 let rolloutKey = db.lastInsertedRowID
                 for j in s.judgeCalls {
@@ -224,31 +256,6 @@ extension SQLiteRewardStore {
                     ins.bool(j.cacheHit)
                     ins.utf8Blob(j.error)
                     ins.utf8Blob(j.requestText)
-                    try ins.execute()
-                }
-                for c in s.components {
-                    var ins = SQLiteRowInserter(insComponent)
-                    ins.int64(rolloutKey)
-                    ins.int(c.ordinal)
-                    ins.text(c.name)
-                    ins.real(c.value)
-                    ins.real(c.weight)
-                    try ins.execute()
-                }
-                if let rw = s.reward {
-                    var ins = SQLiteRowInserter(insReward)
-                    ins.int64(rolloutKey)
-                    ins.real(rw.trainingReward)
-                    ins.text(rw.aggregates)
-                    try ins.execute()
-                }
-                if let a = s.advantage {
-                    var ins = SQLiteRowInserter(insAdvantage)
-                    ins.int64(rolloutKey)
-                    ins.text(a.estimator)
-                    ins.text(a.paramsHash)
-                    ins.real(a.value)
-                    ins.real(a.flowTarget)
                     try ins.execute()
                 }
             }

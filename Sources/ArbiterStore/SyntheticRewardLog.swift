@@ -88,12 +88,14 @@ public struct SyntheticRewardLog: Sendable {
     /// Group `index` of `step`.
     public func group(step: Int, index: Int) -> GroupRecord {
         let pid = promptID(step: step, index: index)
+        // Group and rollout ids in the engine's format (`StepAssembler.groupID`, `GenerationRequest.rolloutID`).
+        let groupID = "s\(step)-e0-\(pid.rawValue.prefix(16))"
         let promptText = text(shape.promptTextBytes, tag: "prompt \(pid.rawValue)")
         let promptIDs = (0..<shape.promptTokens).map { ($0 &* 31 &+ index) % 151_000 }
         var samples: [SampleRecord] = []
         samples.reserveCapacity(shape.samplesPerGroup)
         for s in 0..<shape.samplesPerGroup {
-            let rid = "\(pid.rawValue)/\(s)"
+            let rid = "\(groupID)/\(s)"
             let rollout = Rollout(
                 id: rid, promptID: pid, sampleIndex: s, endpoint: "http://10.0.0.\(s % 4 + 1):8000", policyVersion: PolicyVersion(step),
                 promptText: promptText, completionText: text(shape.completionTextBytes, tag: "answer \(rid)"),
@@ -129,7 +131,7 @@ public struct SyntheticRewardLog: Sendable {
                     aggregates: ["weighted_mean": value], advantage: AdvantageRecord(estimator: "grpo", paramsHash: "p1", value: value - 0.5)))
         }
         return GroupRecord(
-            runID: runID, step: step, groupID: "\(runID)/\(step)/\(index)", promptID: pid, epoch: 0,
+            runID: runID, step: step, groupID: groupID, promptID: pid, epoch: 0,
             ordinal: step * 1_000_000 + index, samples: samples)
     }
 }

@@ -22,10 +22,13 @@ struct SQLiteStoreTests {
                 try Int.fetchOne(db, sql: "PRAGMA page_size")
             )
         }
-        #expect(migrations == ["v1-reward-log", "v2-inline-request-texts"])
+        #expect(migrations == ["v1-reward-log", "v2-inline-request-texts", "v3-scores-in-rollout-rows"])
         #expect(pageSize == 16_384)
-        for t in ["runs", "steps", "prompts", "texts", "groups", "consumed_prompts", "rollouts", "judge_calls", "reward_components", "rewards", "advantages", "batches", "batch_samples", "events"] {
+        for t in ["runs", "steps", "prompts", "texts", "groups", "consumed_prompts", "rollouts", "judge_calls", "judge_configs", "advantage_configs", "batches", "batch_samples", "events"] {
             #expect(tables.contains(t), "missing table \(t)")
+        }
+        for t in ["reward_components", "rewards", "advantages"] {
+            #expect(!tables.contains(t), "table \(t) should have moved into rollouts")
         }
         #expect(journal == "wal")
         #expect(try await second.steps(runID: SampleLog.runID).count == 2)
@@ -57,7 +60,7 @@ struct SQLiteStoreTests {
         try await TamperCase.populateThreeSteps(store)
         #expect(try await store.verify(runID: SampleLog.runID).ok)
         try await store.pool.writeWithoutTransaction { db in
-            for t in SQLiteRewardStore.appendOnlyTables + ["batches", "runs"] {
+            for t in SQLiteRewardStore.appendOnlyTables + ["advantage_configs", "batches", "runs"] {
                 try db.execute(sql: "DROP TRIGGER IF EXISTS \(t)_no_update; DROP TRIGGER IF EXISTS \(t)_no_delete")
             }
             try db.execute(sql: "DROP TRIGGER IF EXISTS runs_final_once")
@@ -104,7 +107,7 @@ struct SQLiteStoreTests {
             sqlite3,
             [
                 path,
-                "DROP TRIGGER reward_components_no_delete; DELETE FROM reward_components WHERE rollout_key = (SELECT min(rollout_key) FROM rollouts);",
+                "DROP TRIGGER judge_calls_no_delete; DELETE FROM judge_calls WHERE call_index = 0 AND rollout_key = (SELECT min(rollout_key) FROM rollouts);",
             ])
         #expect(delete.status == 0, "\(delete.err)")
         let worse = try TestFiles.run(arbiter, ["audit", "verify", SampleLog.runID, "--store", path, "--json"])
@@ -146,7 +149,8 @@ struct SQLiteStoreTests {
 enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case editCompletionText, deleteJudgeCall, insertJudgeCall, editReward, editGroupDigestAndContent, deleteStepRecord,
         deleteLastStepAfterFinish, editRunConfig, editBatchSample, editPromptText, moveGroupToOtherStep, editStepTime,
-        editInlineRequestText, editSharedRequestText
+        editInlineRequestText, editSharedRequestText, editComponentWeight, truncateComponents, dropComponents, editAdvantage,
+        dropAdvantage, editAdvantageConfig, dropReward
 
     var testDescription: String { rawValue }
 
@@ -173,9 +177,18 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .deleteJudgeCall: "DELETE FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 2"
         case .insertJudgeCall:
             "INSERT INTO judge_calls SELECT rollout_key, 9, judge_config_key, criterion_id, dimension, criterion_weight, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0"
-        case .editReward: "UPDATE rewards SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
+        case .editReward: "UPDATE rollouts SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
         case .editGroupDigestAndContent:
-            "UPDATE groups SET digest = zeroblob(32) WHERE step = 1; UPDATE rewards SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
+            "UPDATE groups SET digest = zeroblob(32) WHERE step = 1; UPDATE rollouts SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
+        case .editComponentWeight:
+            // The last byte of the blob is the top byte of the last component's weight: still decodes, to another weight.
+            "UPDATE rollouts SET components = substr(components, 1, length(components) - 1) || x'40' WHERE rollout_key = \(Self.step1Rollout)"
+        case .truncateComponents: "UPDATE rollouts SET components = substr(components, 1, 5) WHERE rollout_key = \(Self.step1Rollout)"
+        case .dropComponents: "UPDATE rollouts SET components = NULL WHERE rollout_key = \(Self.step1Rollout)"
+        case .editAdvantage: "UPDATE rollouts SET advantage = advantage + 1 WHERE rollout_key = \(Self.step1Rollout)"
+        case .dropAdvantage: "UPDATE rollouts SET advantage_config_key = NULL WHERE rollout_key = \(Self.step1Rollout)"
+        case .editAdvantageConfig: "UPDATE advantage_configs SET params_hash = 'other' WHERE advantage_config_key = (SELECT advantage_config_key FROM rollouts WHERE rollout_key = \(Self.step1Rollout))"
+        case .dropReward: "UPDATE rollouts SET reward_aggregates = NULL WHERE rollout_key = \(Self.step1Rollout)"
         case .deleteStepRecord: "DELETE FROM steps WHERE step = 1"
         case .deleteLastStepAfterFinish:
             "UPDATE runs SET status = 'completed', final_step = 2, final_hash = (SELECT record_hash FROM steps WHERE step = 2); DELETE FROM steps WHERE step = 2"
@@ -197,6 +210,7 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .editRunConfig: 0
         case .deleteLastStepAfterFinish: 2
         case .editPromptText: 0  // every step shares the prompt text of group 0
+        case .editAdvantageConfig: 0  // one interned (estimator, params hash) row serves every step
         default: 1
         }
     }
@@ -204,6 +218,9 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var expectedKind: VerifyFailure.Kind {
         switch self {
         case .editCompletionText, .deleteJudgeCall, .insertJudgeCall, .editReward: .groupMismatch
+        case .editComponentWeight, .truncateComponents, .dropComponents, .editAdvantage, .dropAdvantage, .dropReward,
+            .editAdvantageConfig:
+            .groupMismatch
         case .editGroupDigestAndContent: .groupMismatch
         case .deleteStepRecord: .uncommittedRows
         case .deleteLastStepAfterFinish: .finalHashMismatch
