@@ -80,6 +80,11 @@ extension PreparedGroup {
                 completionLogprobs: r.completionLogprobs.map(BlobCoding.float32LE), finishReason: r.finishReason.rawValue,
                 truncated: r.truncated, promptTokens: s.promptTokens, completionTokens: r.completionTokens,
                 parseStatus: s.parseStatus)
+            guard s.judgeCalls.count <= SQLiteRewardStore.judgeCallsPerRollout else {
+                throw StoreError(
+                    .invalidInput, "\(s.judgeCalls.count) judge calls; a rollout has at most \(SQLiteRewardStore.judgeCallsPerRollout)",
+                    context: r.id)
+            }
             var calls: [StoredJudgeCall] = []
             calls.reserveCapacity(s.judgeCalls.count)
             for (i, j) in s.judgeCalls.enumerated() {

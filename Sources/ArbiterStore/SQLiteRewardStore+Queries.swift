@@ -94,7 +94,7 @@ extension SQLiteRewardStore {
                 sql: """
                     SELECT g.step, count(*), sum(j.status = 'failed'), sum(j.status IN ('non_binary', 'refusal', 'empty')),
                       sum(j.cache_hit), count(j.latency), sum(j.latency), sum(j.latency * j.latency), min(j.latency), max(j.latency)
-                    FROM judge_calls j \(Self.viaGroup("j"))
+                    FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(Self.judgeCallsOfRollout)
                     WHERE g.run_key = ?\(range) GROUP BY g.step
                     """, arguments: [key])
             {
@@ -152,8 +152,8 @@ extension SQLiteRewardStore {
                 sql: """
                     SELECT \(Self.judgeColumns), COALESCE(j.request_text, t.content) FROM judge_calls j
                     LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key
-                    LEFT JOIN texts t ON t.run_key = ? AND t.step = ? AND t.hash = j.request_hash
-                    WHERE j.rollout_key = ? ORDER BY j.call_index
+                    LEFT JOIN texts t ON t.run_key = ?1 AND t.step = ?2 AND t.hash = j.request_hash
+                    WHERE j.judge_call_key >= (?3 << 12) AND j.judge_call_key < ((?3 + 1) << 12) ORDER BY j.judge_call_key
                     """, arguments: [key, step, rolloutKey]
             ).map { Self.storedJudgeCall($0, from: 0).record(requestText: SQLiteValues.text($0, 17) ?? "") }
             let scores = try Self.storedScores(row, from: n + 4, strict: true)
@@ -198,7 +198,7 @@ extension SQLiteRewardStore {
                 db,
                 sql: """
                     SELECT j.criterion_id, j.dimension, j.criterion_weight, j.status, j.met, count(*)
-                    FROM judge_calls j \(Self.viaGroup("j")) WHERE g.run_key = ?\(range)
+                    FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(Self.judgeCallsOfRollout) WHERE g.run_key = ?\(range)
                     GROUP BY j.criterion_id, j.dimension, j.criterion_weight, j.status, j.met
                     """, arguments: [key])
             while let row = try rows.next() {
@@ -253,9 +253,9 @@ extension SQLiteRewardStore {
                 db,
                 sql: """
                     SELECT \(Self.judgeColumns), g.step, g.group_id, r.rollout_id, \(text)
-                    FROM groups g JOIN rollouts r ON r.group_key = g.group_key JOIN judge_calls j ON j.rollout_key = r.rollout_key
+                    FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(Self.judgeCallsOfRollout)
                     LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key \(join)
-                    WHERE g.run_key = ?\(range) ORDER BY g.step, g.group_key, r.rollout_key, j.call_index
+                    WHERE g.run_key = ?\(range) ORDER BY g.step, g.group_key, r.rollout_key, j.judge_call_key
                     """, arguments: [key])
             while let row = try rows.next() {
                 try body(

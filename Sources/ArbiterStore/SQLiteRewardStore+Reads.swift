@@ -45,7 +45,7 @@ extension SQLiteRewardStore {
                 groups: try count("SELECT count(*) FROM groups WHERE run_key = ?"),
                 rollouts: try count("SELECT count(*) FROM rollouts WHERE run_key = ?"),
                 judgeCalls: try count(
-                    "SELECT count(*) FROM judge_calls j JOIN rollouts r ON r.rollout_key = j.rollout_key WHERE r.run_key = ?"),
+                    "SELECT count(*) FROM rollouts r \(Self.judgeCallsOfRollout) WHERE r.run_key = ?"),
                 batches: try count("SELECT count(*) FROM batches WHERE run_key = ?"),
                 undeliveredBatches: try count(
                     "SELECT count(*) FROM batches WHERE run_key = ? AND delivery_outcome IN ('pending', 'failed')"),

@@ -83,11 +83,6 @@ extension SQLiteRewardStore {
             cacheHit: SQLiteValues.bool(row, i + 15) ?? false, error: SQLiteValues.text(row, i + 16))
     }
 
-    /// The joins from a child table (alias given) to its group (alias `g`).
-    static func viaGroup(_ child: String) -> String {
-        "JOIN rollouts r ON r.rollout_key = \(child).rollout_key JOIN groups g ON g.group_key = r.group_key"
-    }
-
     /// Loads a step's groups exactly as stored, with the digests recorded when they were written.
     static func loadGroups(_ db: Database, runKey: Int64, runID: String, step: Int) throws -> [(stored: Digest256, group: StoredGroup)] {
         var groups: [(key: Int64, stored: Digest256, group: StoredGroup)] = []
@@ -145,8 +140,8 @@ extension SQLiteRewardStore {
         rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT \(judgeColumns), j.request_text FROM judge_calls j \(viaGroup("j"))
-                LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key \(where_) ORDER BY j.rollout_key, j.call_index
+                SELECT \(judgeColumns), j.request_text FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(judgeCallsOfRollout)
+                LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key \(where_) ORDER BY j.judge_call_key
                 """, arguments: args)
         while let row = try rows.next() {
             guard let (gi, si) = sampleIndex[row[0]] else { continue }

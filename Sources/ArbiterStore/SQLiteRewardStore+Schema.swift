@@ -41,14 +41,15 @@ extension SQLiteRewardStore {
             // (docs/store.md); rows written before keep theirs in `texts` (NULL here).
             try db.execute(sql: "ALTER TABLE judge_calls ADD COLUMN request_text BLOB")
         }
-        m.registerMigration("v3-scores-in-rollout-rows") { db in try migrateScoresIntoRolloutRows(db) }
+        m.registerMigration("v3-compact-rows") { db in try migrateScoresIntoRolloutRows(db) }
         return m
     }
 
     /// Version 3 keeps a rollout's components, reward and advantage in its own row (one insert
-    /// per rollout instead of six; docs/store.md). Rows written before move over here, once;
-    /// the three old tables are dropped. Group digests hash the logical records, not the
-    /// layout, so a moved log still verifies.
+    /// per rollout instead of six) and keys judge calls by one integer (docs/store.md). Rows
+    /// written before move over here, once; the three old tables are dropped and judge_calls
+    /// is rebuilt. Group digests hash the logical records, not the layout, so a moved log
+    /// still verifies.
     static func migrateScoresIntoRolloutRows(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -109,7 +110,54 @@ extension SQLiteRewardStore {
                 CREATE TRIGGER rollouts_no_update BEFORE UPDATE ON rollouts
                 BEGIN SELECT RAISE(ABORT, 'arbiter: rollouts is append-only'); END;
                 """)
+        // Judge calls: keyed by one integer, (rollout key << 12) | call index, so an insert appends to
+        // the table's own B-tree instead of maintaining a composite key (docs/store.md).
+        if let bad = try Int.fetchOne(
+            db, sql: "SELECT call_index FROM judge_calls WHERE call_index < 0 OR call_index >= \(judgeCallsPerRollout) LIMIT 1")
+        {
+            throw StoreError(.corrupt, "judge call index \(bad) is outside 0..<\(judgeCallsPerRollout); cannot move to layout v3")
+        }
+        try db.execute(
+            sql: """
+                CREATE TABLE judge_calls_v3 (
+                    judge_call_key INTEGER PRIMARY KEY,
+                    rollout_key INTEGER GENERATED ALWAYS AS (judge_call_key >> 12) VIRTUAL,
+                    call_index INTEGER GENERATED ALWAYS AS (judge_call_key & 4095) VIRTUAL,
+                    judge_config_key INTEGER NOT NULL,
+                    criterion_id TEXT,
+                    dimension TEXT,
+                    criterion_weight INTEGER,
+                    request_hash BLOB NOT NULL,
+                    raw_response BLOB,
+                    status TEXT NOT NULL,
+                    met INTEGER,
+                    latency REAL,
+                    prompt_tokens INTEGER,
+                    completion_tokens INTEGER,
+                    cache_hit INTEGER NOT NULL,
+                    error BLOB,
+                    request_text BLOB
+                );
+                INSERT INTO judge_calls_v3 (judge_call_key, judge_config_key, criterion_id, dimension, criterion_weight,
+                  request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text)
+                SELECT (rollout_key << 12) | call_index, judge_config_key, criterion_id, dimension, criterion_weight,
+                  request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text
+                FROM judge_calls ORDER BY rollout_key, call_index;
+                DROP TABLE judge_calls;
+                ALTER TABLE judge_calls_v3 RENAME TO judge_calls;
+                CREATE TRIGGER judge_calls_no_update BEFORE UPDATE ON judge_calls
+                BEGIN SELECT RAISE(ABORT, 'arbiter: judge_calls is append-only'); END;
+                CREATE TRIGGER judge_calls_no_delete BEFORE DELETE ON judge_calls
+                BEGIN SELECT RAISE(ABORT, 'arbiter: judge_calls is append-only'); END;
+                """)
     }
+
+    /// Judge calls one rollout may have (12 bits of the judge-call key).
+    static let judgeCallsPerRollout = 4096
+
+    /// The join from rollouts (alias `r`) to their judge calls (alias `j`): a range of the judge-call key.
+    static let judgeCallsOfRollout =
+        "JOIN judge_calls j ON j.judge_call_key >= (r.rollout_key << 12) AND j.judge_call_key < ((r.rollout_key + 1) << 12)"
 
     static let schemaV1 = """
         CREATE TABLE runs (

@@ -120,10 +120,10 @@ extension SQLiteRewardStore {
                 """)
         let insJudge = try db.cachedStatement(
             sql: """
-                INSERT INTO judge_calls (rollout_key, call_index, judge_config_key, criterion_id, dimension, criterion_weight,
+                INSERT INTO judge_calls (judge_call_key, judge_config_key, criterion_id, dimension, criterion_weight,
                   request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error,
                   request_text)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         var advantageConfigs: [AdvantageConfigKey: Int64] = [:]
 
@@ -240,8 +240,7 @@ extension SQLiteRewardStore {
                         configKey = k
                     }
                     var ins = SQLiteRowInserter(insJudge)
-                    ins.int64(rolloutKey)
-                    ins.int(j.callIndex)
+                    ins.int64(rolloutKey << 12 | Int64(j.callIndex))
                     ins.int64(configKey)
                     ins.text(j.criterionID)
                     ins.text(j.dimension)
@@ -360,8 +359,8 @@ extension SQLiteRewardStore {
                 try Int.fetchOne(
                     db,
                     sql: """
-                        SELECT count(*) FROM judge_calls j JOIN rollouts r ON r.rollout_key = j.rollout_key
-                        JOIN groups g ON g.group_key = r.group_key WHERE g.run_key = ? AND g.step = ?
+                        SELECT count(*) FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(Self.judgeCallsOfRollout)
+                        WHERE g.run_key = ? AND g.step = ?
                         """, arguments: [key, step]) ?? 0
             let batches = try Self.storedBatches(db, runKey: key, step: step).map(\.batch)
             let content = HashChain.contentHash(runID: runID, step: step, groups: groups, batches: batches)

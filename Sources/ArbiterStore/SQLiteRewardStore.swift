@@ -25,8 +25,15 @@ public final class SQLiteRewardStore: RewardStore {
         public var synchronous: Synchronous
         /// Page cache per connection, MiB.
         public var cacheSizeMiB: Int
-        /// WAL pages before an automatic checkpoint.
+        /// WAL pages from which the log is checkpointed (in the background, or by SQLite's
+        /// automatic checkpoint on the writer when `backgroundCheckpoints` is off).
         public var walAutocheckpointPages: Int
+        /// Checkpoint from a second connection on its own queue instead of on the writer
+        /// (`WALCheckpointer`); the writer only rewinds the log once it reaches `walRestartPages`.
+        public var backgroundCheckpoints: Bool
+        /// WAL pages from which the writer rewinds the log before its next transaction
+        /// (background checkpoints only; at least `walAutocheckpointPages`).
+        public var walRestartPages: Int
         /// How long a connection waits for a lock held by another process, seconds.
         public var busyTimeout: Double
         /// Concurrent readers.
@@ -39,9 +46,12 @@ public final class SQLiteRewardStore: RewardStore {
         /// Creates options.
         public init(
             synchronous: Synchronous = .normal, cacheSizeMiB: Int = 64, walAutocheckpointPages: Int = 4_096,
-            busyTimeout: Double = 10, maximumReaderCount: Int = 4, pageSize: Int = 16_384
+            busyTimeout: Double = 10, maximumReaderCount: Int = 4, pageSize: Int = 16_384, backgroundCheckpoints: Bool = true,
+            walRestartPages: Int = 8_192
         ) {
             self.pageSize = pageSize
+            self.backgroundCheckpoints = backgroundCheckpoints
+            self.walRestartPages = walRestartPages
             self.synchronous = synchronous
             self.cacheSizeMiB = cacheSizeMiB
             self.walAutocheckpointPages = walAutocheckpointPages
@@ -53,6 +63,8 @@ public final class SQLiteRewardStore: RewardStore {
     /// The file.
     public let path: String
     let pool: DatabasePool
+    /// Present when checkpoints run in the background.
+    let checkpointer: WALCheckpointer?
 
     /// Opens (creating when absent) and migrates the store at `path`.
     public init(path: String, options: Options = Options()) throws {
@@ -67,6 +79,12 @@ public final class SQLiteRewardStore: RewardStore {
         guard pageSize >= 512, pageSize <= 65_536, pageSize & (pageSize - 1) == 0 else {
             throw StoreError(.invalidInput, "page size \(pageSize) is not a power of two in 512...65536", context: path)
         }
+        let checkpointer =
+            options.backgroundCheckpoints
+            ? WALCheckpointer(
+                softFrames: max(1, options.walAutocheckpointPages), hardFrames: options.walRestartPages,
+                writerBusyTimeout: options.busyTimeout)
+            : nil
         config.prepareDatabase { db in
             // Takes effect only while the file is still empty (before the first table).
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA page_size = \(pageSize)") }
@@ -74,13 +92,20 @@ public final class SQLiteRewardStore: RewardStore {
             try db.execute(sql: "PRAGMA cache_size = -\(max(1, opts.cacheSizeMiB) * 1024)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             if !db.configuration.readonly {
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(0, opts.walAutocheckpointPages))")
                 try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, opts.walAutocheckpointPages) * 16_384)")
+                // Turning automatic checkpoints off removes SQLite's own WAL hook; the
+                // checkpointer's goes in after it.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                if checkpointer?.install(on: db) != true {
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(0, opts.walAutocheckpointPages))")
+                }
             }
         }
+        self.checkpointer = checkpointer
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(pool)
+            try checkpointer?.open(path: path, busyTimeout: options.busyTimeout)
         } catch let e as DatabaseError {
             throw StoreError(.database, "cannot open the reward log: \(e.message ?? e.description)", context: path)
         }
@@ -88,12 +113,16 @@ public final class SQLiteRewardStore: RewardStore {
 
     /// Closes the connections (further calls fail).
     public func close() throws {
+        try checkpointer?.close()
         try pool.close()
     }
 
     /// Runs `body` in a write transaction, mapping database errors to `StoreError`.
     func write<T: Sendable>(_ what: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
         do {
+            if let c = checkpointer, c.needsRestart {
+                try await pool.writeWithoutTransaction { db in c.restart(db) }
+            }
             return try await pool.write(body)
         } catch let e as DatabaseError {
             throw Self.map(e, what)

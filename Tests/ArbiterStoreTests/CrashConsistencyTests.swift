@@ -57,7 +57,7 @@ struct CrashConsistencyTests {
             try Int.fetchOne(
                 db,
                 sql: """
-                    SELECT count(*) FROM rollouts r WHERE 3 != (SELECT count(*) FROM judge_calls j WHERE j.rollout_key = r.rollout_key)
+                    SELECT count(*) FROM rollouts r WHERE 3 != (SELECT count(*) FROM judge_calls j WHERE j.judge_call_key >= (r.rollout_key << 12) AND j.judge_call_key < ((r.rollout_key + 1) << 12))
                       OR r.components IS NULL OR r.reward_aggregates IS NULL OR r.advantage_config_key IS NULL
                     """) ?? -1
         }

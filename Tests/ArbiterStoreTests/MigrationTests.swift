@@ -9,7 +9,7 @@ import Testing
 /// tables) opens, moves into the version-3 layout, still verifies, and reads back exactly as
 /// the old code exported it.
 ///
-/// The fixture (`Fixtures/v2-log/`) was written by the commit before `v3-scores-in-rollout-rows`:
+/// The fixture (`Fixtures/v2-log/`) was written by the commit before `v3-compact-rows`:
 /// `arbiter audit stress-writer --store v2-log.sqlite --run v2run --steps 2 --groups-per-step 3
 /// --samples 4 --judge-calls 2`, then `arbiter export v2run --what rollouts --tokens`,
 /// `--what verdicts --requests`, `--what steps` and `arbiter audit rollout v2run
@@ -52,7 +52,7 @@ import Testing
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
             )
         }
-        #expect(migrations.last == "v3-scores-in-rollout-rows")
+        #expect(migrations.last == "v3-compact-rows")
         #expect(!tables.contains("rewards") && !tables.contains("advantages") && !tables.contains("reward_components"))
 
         let report = try await store.verify(runID: Self.runID)

@@ -22,7 +22,7 @@ struct SQLiteStoreTests {
                 try Int.fetchOne(db, sql: "PRAGMA page_size")
             )
         }
-        #expect(migrations == ["v1-reward-log", "v2-inline-request-texts", "v3-scores-in-rollout-rows"])
+        #expect(migrations == ["v1-reward-log", "v2-inline-request-texts", "v3-compact-rows"])
         #expect(pageSize == 16_384)
         for t in ["runs", "steps", "prompts", "texts", "groups", "consumed_prompts", "rollouts", "judge_calls", "judge_configs", "advantage_configs", "batches", "batch_samples", "events"] {
             #expect(tables.contains(t), "missing table \(t)")
@@ -176,7 +176,7 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .editCompletionText: "UPDATE rollouts SET completion_text = 'tampered' WHERE rollout_key = \(Self.step1Rollout)"
         case .deleteJudgeCall: "DELETE FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 2"
         case .insertJudgeCall:
-            "INSERT INTO judge_calls SELECT rollout_key, 9, judge_config_key, criterion_id, dimension, criterion_weight, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0"
+            "INSERT INTO judge_calls (judge_call_key, judge_config_key, criterion_id, dimension, criterion_weight, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text) SELECT judge_call_key + 9, judge_config_key, criterion_id, dimension, criterion_weight, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0"
         case .editReward: "UPDATE rollouts SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
         case .editGroupDigestAndContent:
             "UPDATE groups SET digest = zeroblob(32) WHERE step = 1; UPDATE rollouts SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
