@@ -61,6 +61,14 @@ struct ChainVerifier {
             }
             digests.append((group.groupID, actual))
         }
+        let rollouts = groups.reduce(0) { $0 + $1.group.samples.count }
+        let calls = groups.reduce(0) { $0 + $1.group.samples.reduce(0) { $0 + $1.judgeCalls.count } }
+        if rollouts != record.rolloutCount || calls != record.judgeCallCount || groups.count != record.groupCount {
+            return fail(
+                step, .contentMismatch,
+                "the step holds \(groups.count) group(s), \(rollouts) rollout(s) and \(calls) judge call(s); its record says \(record.groupCount), \(record.rolloutCount) and \(record.judgeCallCount)"
+            )
+        }
         let contentHash = HashChain.contentHash(runID: run.id, step: step, groups: digests, batches: batches)
         if contentHash.hex != record.contentHash {
             return fail(step, .contentMismatch, "the step's groups and batches hash to \(contentHash.hex.prefix(16))…, the record says \(record.contentHash.prefix(16))…")

@@ -8,7 +8,20 @@ struct PreparedGroup: Sendable {
     var tokenArrays: [(Digest256, [UInt8])]
     /// Each sample's reward components, encoded for its rollout row (`BlobCoding.components`).
     var componentBlobs: [[UInt8]]
+    /// The distinct judge criteria of the group's calls, and for each call (in order) its index here.
+    var criteria: [JudgeCriterion]
+    var callCriteria: [Int32]
     var rowCount: Int
+}
+
+/// What a judge call says about its criterion and judge, stored once per distinct value (`judge_criteria`).
+struct JudgeCriterion: Hashable, Sendable {
+    var templateHash: String
+    var judgeModel: String
+    var judgeParams: String
+    var criterionID: String?
+    var dimension: String?
+    var criterionWeight: Int?
 }
 
 extension PreparedGroup {
@@ -47,6 +60,10 @@ extension PreparedGroup {
         samples.reserveCapacity(g.samples.count)
         var componentBlobs: [[UInt8]] = []
         componentBlobs.reserveCapacity(g.samples.count)
+        var criteria: [JudgeCriterion] = []
+        var criterionIndex: [JudgeCriterion: Int32] = [:]
+        var callCriteria: [Int32] = []
+        var previousSampleStart = 0
         var rows = 2
         for (sampleIndex, s) in g.samples.enumerated() {
             let r = s.rollout
@@ -87,6 +104,9 @@ extension PreparedGroup {
             }
             var calls: [StoredJudgeCall] = []
             calls.reserveCapacity(s.judgeCalls.count)
+            let previousStart = previousSampleStart
+            let previousCount = callCriteria.count - previousStart
+            previousSampleStart = callCriteria.count
             for (i, j) in s.judgeCalls.enumerated() {
                 let hash: Digest256
                 if let given = j.requestHash {
@@ -99,6 +119,21 @@ extension PreparedGroup {
                 }
                 let inline = j.requestHash == nil && requestUses[hash] == 1
                 if !inline, seenRequests.insert(hash).inserted { texts.append((hash, j.requestText)) }
+                let criterion = JudgeCriterion(
+                    templateHash: j.templateHash, judgeModel: j.judgeModel, judgeParams: j.judgeParams, criterionID: j.criterionID,
+                    dimension: j.dimension, criterionWeight: j.criterionWeight)
+                // Samples of a group are usually judged on the same rubric in the same order: try
+                // the previous sample's criterion at this position before hashing.
+                if i < previousCount, criteria[Int(callCriteria[previousStart + i])] == criterion {
+                    callCriteria.append(callCriteria[previousStart + i])
+                } else if let k = criterionIndex[criterion] {
+                    callCriteria.append(k)
+                } else {
+                    let k = Int32(criteria.count)
+                    criteria.append(criterion)
+                    criterionIndex[criterion] = k
+                    callCriteria.append(k)
+                }
                 calls.append(
                     StoredJudgeCall(
                         callIndex: i, criterionID: j.criterionID, dimension: j.dimension,
@@ -137,6 +172,7 @@ extension PreparedGroup {
             consumed: StoredConsumed(promptID: g.promptID.rawValue, epoch: g.epoch, ordinal: g.ordinal),
             samples: samples)
         self.init(
-            group: group, digest: group.digest, texts: texts, tokenArrays: tokenArrays, componentBlobs: componentBlobs, rowCount: rows)
+            group: group, digest: group.digest, texts: texts, tokenArrays: tokenArrays, componentBlobs: componentBlobs,
+            criteria: criteria, callCriteria: callCriteria, rowCount: rows)
     }
 }

@@ -151,7 +151,7 @@ extension SQLiteRewardStore {
                 db,
                 sql: """
                     SELECT \(Self.judgeColumns), COALESCE(j.request_text, t.content) FROM judge_calls j
-                    LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key
+                    \(Self.judgeCriterionJoins)
                     LEFT JOIN texts t ON t.run_key = ?1 AND t.step = ?2 AND t.hash = j.request_hash
                     WHERE j.judge_call_key >= (?3 << 12) AND j.judge_call_key < ((?3 + 1) << 12) ORDER BY j.judge_call_key
                     """, arguments: [key, step, rolloutKey]
@@ -197,9 +197,10 @@ extension SQLiteRewardStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT j.criterion_id, j.dimension, j.criterion_weight, j.status, j.met, count(*)
-                    FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(Self.judgeCallsOfRollout) WHERE g.run_key = ?\(range)
-                    GROUP BY j.criterion_id, j.dimension, j.criterion_weight, j.status, j.met
+                    SELECT jcr.criterion_id, jcr.dimension, jcr.criterion_weight, j.status, j.met, count(*)
+                    FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(Self.judgeCallsOfRollout)
+                    LEFT JOIN judge_criteria jcr ON jcr.judge_criterion_key = j.judge_criterion_key WHERE g.run_key = ?\(range)
+                    GROUP BY jcr.criterion_id, jcr.dimension, jcr.criterion_weight, j.status, j.met
                     """, arguments: [key])
             while let row = try rows.next() {
                 builder.add(
@@ -254,7 +255,7 @@ extension SQLiteRewardStore {
                 sql: """
                     SELECT \(Self.judgeColumns), g.step, g.group_id, r.rollout_id, \(text)
                     FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(Self.judgeCallsOfRollout)
-                    LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key \(join)
+                    \(Self.judgeCriterionJoins) \(join)
                     WHERE g.run_key = ?\(range) ORDER BY g.step, g.group_key, r.rollout_key, j.judge_call_key
                     """, arguments: [key])
             while let row = try rows.next() {

@@ -63,9 +63,9 @@ extension SQLiteRewardStore {
         return (components, reward, advantage)
     }
 
-    /// Judge-call columns (aliases `j`, `jc`): 17 columns, offsets 0...16 (0 is the rollout key).
+    /// Judge-call columns (aliases `j`, `jcr`, `jc`; needs `judgeCriterionJoins`): 17 columns, offsets 0...16 (0 is the rollout key).
     static let judgeColumns = """
-        j.rollout_key, j.call_index, j.criterion_id, j.dimension, j.criterion_weight, jc.template_hash, jc.judge_model,
+        j.rollout_key, j.call_index, jcr.criterion_id, jcr.dimension, jcr.criterion_weight, jc.template_hash, jc.judge_model,
         jc.judge_params, j.request_hash, j.raw_response, j.status, j.met, j.latency, j.prompt_tokens, j.completion_tokens,
         j.cache_hit, j.error
         """
@@ -141,7 +141,7 @@ extension SQLiteRewardStore {
             db,
             sql: """
                 SELECT \(judgeColumns), j.request_text FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(judgeCallsOfRollout)
-                LEFT JOIN judge_configs jc ON jc.judge_config_key = j.judge_config_key \(where_) ORDER BY j.judge_call_key
+                \(judgeCriterionJoins) \(where_) ORDER BY j.judge_call_key
                 """, arguments: args)
         while let row = try rows.next() {
             guard let (gi, si) = sampleIndex[row[0]] else { continue }

@@ -117,16 +117,30 @@ extension SQLiteRewardStore {
         {
             throw StoreError(.corrupt, "judge call index \(bad) is outside 0..<\(judgeCallsPerRollout); cannot move to layout v3")
         }
+        // Criterion metadata (with its judge configuration) is stored once per distinct criterion
+        // (`judge_criteria`); a judge call names it by key.
         try db.execute(
             sql: """
+                CREATE TABLE judge_criteria (
+                    judge_criterion_key INTEGER PRIMARY KEY,
+                    judge_config_key INTEGER NOT NULL,
+                    criterion_id TEXT,
+                    dimension TEXT,
+                    criterion_weight INTEGER
+                );
+                CREATE INDEX judge_criteria_by_content ON judge_criteria(judge_config_key, criterion_id, dimension, criterion_weight);
+                CREATE TRIGGER judge_criteria_no_update BEFORE UPDATE ON judge_criteria
+                BEGIN SELECT RAISE(ABORT, 'arbiter: judge_criteria is append-only'); END;
+                CREATE TRIGGER judge_criteria_no_delete BEFORE DELETE ON judge_criteria
+                BEGIN SELECT RAISE(ABORT, 'arbiter: judge_criteria is append-only'); END;
+                INSERT INTO judge_criteria (judge_config_key, criterion_id, dimension, criterion_weight)
+                  SELECT judge_config_key, criterion_id, dimension, criterion_weight FROM judge_calls
+                  GROUP BY judge_config_key, criterion_id, dimension, criterion_weight ORDER BY min(rollout_key * 4096 + call_index);
                 CREATE TABLE judge_calls_v3 (
                     judge_call_key INTEGER PRIMARY KEY,
                     rollout_key INTEGER GENERATED ALWAYS AS (judge_call_key >> 12) VIRTUAL,
                     call_index INTEGER GENERATED ALWAYS AS (judge_call_key & 4095) VIRTUAL,
-                    judge_config_key INTEGER NOT NULL,
-                    criterion_id TEXT,
-                    dimension TEXT,
-                    criterion_weight INTEGER,
+                    judge_criterion_key INTEGER NOT NULL,
                     request_hash BLOB NOT NULL,
                     raw_response BLOB,
                     status TEXT NOT NULL,
@@ -138,11 +152,14 @@ extension SQLiteRewardStore {
                     error BLOB,
                     request_text BLOB
                 );
-                INSERT INTO judge_calls_v3 (judge_call_key, judge_config_key, criterion_id, dimension, criterion_weight,
+                INSERT INTO judge_calls_v3 (judge_call_key, judge_criterion_key,
                   request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text)
-                SELECT (rollout_key << 12) | call_index, judge_config_key, criterion_id, dimension, criterion_weight,
-                  request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text
-                FROM judge_calls ORDER BY rollout_key, call_index;
+                SELECT (j.rollout_key << 12) | j.call_index, c.judge_criterion_key,
+                  j.request_hash, j.raw_response, j.status, j.met, j.latency, j.prompt_tokens, j.completion_tokens, j.cache_hit,
+                  j.error, j.request_text
+                FROM judge_calls j JOIN judge_criteria c ON c.judge_config_key = j.judge_config_key
+                  AND c.criterion_id IS j.criterion_id AND c.dimension IS j.dimension AND c.criterion_weight IS j.criterion_weight
+                ORDER BY j.rollout_key, j.call_index;
                 DROP TABLE judge_calls;
                 ALTER TABLE judge_calls_v3 RENAME TO judge_calls;
                 CREATE TRIGGER judge_calls_no_update BEFORE UPDATE ON judge_calls
@@ -150,10 +167,27 @@ extension SQLiteRewardStore {
                 CREATE TRIGGER judge_calls_no_delete BEFORE DELETE ON judge_calls
                 BEGIN SELECT RAISE(ABORT, 'arbiter: judge_calls is append-only'); END;
                 """)
+        // Each group row counts its judge calls, so sealing a step sums a few hundred group rows
+        // instead of joining every call of the step.
+        try db.execute(
+            sql: """
+                ALTER TABLE groups ADD COLUMN judge_call_count INTEGER;
+                DROP TRIGGER groups_no_update;
+                UPDATE groups SET judge_call_count = (
+                  SELECT count(*) FROM rollouts r \(judgeCallsOfRollout) WHERE r.group_key = groups.group_key);
+                CREATE TRIGGER groups_no_update BEFORE UPDATE ON groups
+                BEGIN SELECT RAISE(ABORT, 'arbiter: groups is append-only'); END;
+                """)
     }
 
     /// Judge calls one rollout may have (12 bits of the judge-call key).
     static let judgeCallsPerRollout = 4096
+
+    /// The joins from judge calls (alias `j`) to their criterion (`jcr`) and judge configuration (`jc`).
+    static let judgeCriterionJoins = """
+        LEFT JOIN judge_criteria jcr ON jcr.judge_criterion_key = j.judge_criterion_key
+        LEFT JOIN judge_configs jc ON jc.judge_config_key = jcr.judge_config_key
+        """
 
     /// The join from rollouts (alias `r`) to their judge calls (alias `j`): a range of the judge-call key.
     static let judgeCallsOfRollout =

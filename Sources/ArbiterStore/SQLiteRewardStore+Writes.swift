@@ -93,7 +93,7 @@ extension SQLiteRewardStore {
         return k
     }
 
-    private struct JudgeConfigKey: Hashable {
+    struct JudgeConfigKey: Hashable {
         var template: String
         var model: String
         var params: String
@@ -102,12 +102,16 @@ extension SQLiteRewardStore {
     static func insert(_ prepared: [PreparedGroup], _ db: Database) throws {
         var runs: [String: (key: Int64, lastStep: Int?)] = [:]
         var judgeConfigs: [JudgeConfigKey: Int64] = [:]
+        var judgeCriteria: [JudgeCriterion: Int64] = [:]
         var contentSeen: Set<ContentScope> = []
         let insText = try db.cachedStatement(sql: "INSERT OR IGNORE INTO texts (run_key, step, hash, content) VALUES (?, ?, ?, ?)")
         let insTokens = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO token_arrays (run_key, step, hash, content) VALUES (?, ?, ?, ?)")
         let insGroup = try db.cachedStatement(
-            sql: "INSERT INTO groups (run_key, step, group_id, prompt_id, partial, sample_count, digest) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            sql: """
+                INSERT INTO groups (run_key, step, group_id, prompt_id, partial, sample_count, digest, judge_call_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         let insConsumed = try db.cachedStatement(
             sql: "INSERT INTO consumed_prompts (run_key, epoch, prompt_id, ordinal, group_key) VALUES (?, ?, ?, ?, ?)")
         let insRollout = try db.cachedStatement(
@@ -117,13 +121,6 @@ extension SQLiteRewardStore {
                   completion_token_ids, completion_logprobs, finish_reason, truncated, prompt_tokens, completion_tokens, parse_status,
                   components, training_reward, reward_aggregates, advantage_config_key, advantage, flow_target)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        let insJudge = try db.cachedStatement(
-            sql: """
-                INSERT INTO judge_calls (judge_call_key, judge_config_key, criterion_id, dimension, criterion_weight,
-                  request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error,
-                  request_text)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         var advantageConfigs: [AdvantageConfigKey: Int64] = [:]
 
@@ -166,6 +163,7 @@ extension SQLiteRewardStore {
             ins.bool(g.partial)
             ins.int(g.sampleCount)
             ins.digest(p.digest)
+            ins.int(p.callCriteria.count)
             try ins.execute()
             let groupKey = db.lastInsertedRowID
             if let c = g.consumed {
@@ -177,6 +175,8 @@ extension SQLiteRewardStore {
                 ins.int64(groupKey)
                 try ins.execute()
             }
+            var rolloutKeys: [Int64] = []
+            rolloutKeys.reserveCapacity(g.samples.count)
             for (sampleIndex, s) in g.samples.enumerated() {
                 let r = s.rollout
                 var ins = SQLiteRowInserter(insRollout)
@@ -220,45 +220,103 @@ extension SQLiteRewardStore {
                     ins.null()
                 }
                 try ins.execute()
-                let rolloutKey = db.lastInsertedRowID
-                for j in s.judgeCalls {
-                    let ck = JudgeConfigKey(template: j.templateHash, model: j.judgeModel, params: j.judgeParams)
+                rolloutKeys.append(db.lastInsertedRowID)
+            }
+            // The group's judge calls, many rows per INSERT statement.
+            var criterionKeys: [Int64] = []
+            criterionKeys.reserveCapacity(p.criteria.count)
+            for c in p.criteria {
+                if let k = judgeCriteria[c] {
+                    criterionKeys.append(k)
+                } else {
                     let configKey: Int64
+                    let ck = JudgeConfigKey(template: c.templateHash, model: c.judgeModel, params: c.judgeParams)
                     if let k = judgeConfigs[ck] {
                         configKey = k
                     } else {
-                        try db.execute(
-                            sql: "INSERT OR IGNORE INTO judge_configs (template_hash, judge_model, judge_params) VALUES (?, ?, ?)",
-                            arguments: [ck.template, ck.model, ck.params])
-                        guard
-                            let k = try Int64.fetchOne(
-                                db,
-                                sql: "SELECT judge_config_key FROM judge_configs WHERE template_hash = ? AND judge_model = ? AND judge_params = ?",
-                                arguments: [ck.template, ck.model, ck.params])
-                        else { throw StoreError(.database, "judge config vanished") }
-                        judgeConfigs[ck] = k
-                        configKey = k
+                        configKey = try Self.internJudgeConfig(ck, db)
+                        judgeConfigs[ck] = configKey
                     }
-                    var ins = SQLiteRowInserter(insJudge)
-                    ins.int64(rolloutKey << 12 | Int64(j.callIndex))
-                    ins.int64(configKey)
-                    ins.text(j.criterionID)
-                    ins.text(j.dimension)
-                    ins.int(j.criterionWeight)
-                    ins.digest(j.requestHash)
-                    ins.utf8Blob(j.rawResponse)
-                    ins.text(j.status)
-                    ins.bool(j.met)
-                    ins.real(j.latency)
-                    ins.int(j.promptTokens)
-                    ins.int(j.completionTokens)
-                    ins.bool(j.cacheHit)
-                    ins.utf8Blob(j.error)
-                    ins.utf8Blob(j.requestText)
-                    try ins.execute()
+                    let k = try Self.internJudgeCriterion(c, configKey: configKey, db)
+                    judgeCriteria[c] = k
+                    criterionKeys.append(k)
+                }
+            }
+            var pending = 0
+            var judgeIns: SQLiteRowInserter?
+            var left = p.callCriteria.count
+            var call = 0
+            for (sampleIndex, s) in g.samples.enumerated() {
+                let callKeyBase = rolloutKeys[sampleIndex] << 12
+                for j in s.judgeCalls {
+                    if pending == 0 {
+                        let n = min(left, Self.judgeRowsPerStatement)
+                        judgeIns = SQLiteRowInserter(try db.cachedStatement(sql: Self.judgeInsertSQL[n]))
+                        pending = n
+                    }
+                    judgeIns!.int64(callKeyBase | Int64(j.callIndex))
+                    judgeIns!.int64(criterionKeys[Int(p.callCriteria[call])])
+                    judgeIns!.digest(j.requestHash)
+                    judgeIns!.utf8Blob(j.rawResponse)
+                    judgeIns!.text(j.status)
+                    judgeIns!.bool(j.met)
+                    judgeIns!.real(j.latency)
+                    judgeIns!.int(j.promptTokens)
+                    judgeIns!.int(j.completionTokens)
+                    judgeIns!.bool(j.cacheHit)
+                    judgeIns!.utf8Blob(j.error)
+                    judgeIns!.utf8Blob(j.requestText)
+                    call += 1
+                    pending -= 1
+                    left -= 1
+                    if pending == 0 { try judgeIns!.execute() }
                 }
             }
         }
+    }
+
+    /// Judge-call rows one INSERT statement carries (12 parameters each).
+    static let judgeRowsPerStatement = 64
+
+    /// `judgeInsertSQL[n]` inserts n judge-call rows.
+    static let judgeInsertSQL: [String] = (0...judgeRowsPerStatement).map { n in
+        let row = "(" + Array(repeating: "?", count: 12).joined(separator: ", ") + ")"
+        return """
+            INSERT INTO judge_calls (judge_call_key, judge_criterion_key, request_hash, raw_response, status, met, latency,
+              prompt_tokens, completion_tokens, cache_hit, error, request_text) VALUES
+            """ + Array(repeating: row, count: n).joined(separator: ", ")
+    }
+
+    /// The key of a judge criterion under a judge configuration, inserting it when new.
+    static func internJudgeCriterion(_ c: JudgeCriterion, configKey: Int64, _ db: Database) throws -> Int64 {
+        let args: StatementArguments = [configKey, c.criterionID, c.dimension, c.criterionWeight]
+        if let k = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT judge_criterion_key FROM judge_criteria
+                WHERE judge_config_key = ? AND criterion_id IS ? AND dimension IS ? AND criterion_weight IS ?
+                """, arguments: args)
+        {
+            return k
+        }
+        try db.execute(
+            sql: "INSERT INTO judge_criteria (judge_config_key, criterion_id, dimension, criterion_weight) VALUES (?, ?, ?, ?)",
+            arguments: args)
+        return db.lastInsertedRowID
+    }
+
+    /// The key of a judge configuration (template, model, params), inserting it when new.
+    static func internJudgeConfig(_ ck: JudgeConfigKey, _ db: Database) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO judge_configs (template_hash, judge_model, judge_params) VALUES (?, ?, ?)",
+            arguments: [ck.template, ck.model, ck.params])
+        guard
+            let k = try Int64.fetchOne(
+                db,
+                sql: "SELECT judge_config_key FROM judge_configs WHERE template_hash = ? AND judge_model = ? AND judge_params = ?",
+                arguments: [ck.template, ck.model, ck.params])
+        else { throw StoreError(.database, "judge config vanished") }
+        return k
     }
 
     public func appendBatches(_ batches: [BatchRecord]) async throws {
@@ -348,20 +406,16 @@ extension SQLiteRewardStore {
             let prev = head.flatMap { SQLiteValues.text($0, 1).flatMap(Digest256.init(hex:)) } ?? HashChain.genesis(run)
             var groups: [(groupID: String, digest: Digest256)] = []
             var rollouts = 0
+            var calls = 0
             let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT group_id, digest, sample_count FROM groups WHERE run_key = ? AND step = ? ORDER BY group_key"),
+                db.cachedStatement(
+                    sql: "SELECT group_id, digest, sample_count, judge_call_count FROM groups WHERE run_key = ? AND step = ? ORDER BY group_key"),
                 arguments: [key, step])
             while let row = try rows.next() {
                 groups.append((SQLiteValues.text(row, 0) ?? "", SQLiteValues.digest(row, 1) ?? Digest256(a: 0, b: 0, c: 0, d: 0)))
                 rollouts += SQLiteValues.int(row, 2) ?? 0
+                calls += SQLiteValues.int(row, 3) ?? 0
             }
-            let calls =
-                try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT count(*) FROM groups g JOIN rollouts r ON r.group_key = g.group_key \(Self.judgeCallsOfRollout)
-                        WHERE g.run_key = ? AND g.step = ?
-                        """, arguments: [key, step]) ?? 0
             let batches = try Self.storedBatches(db, runKey: key, step: step).map(\.batch)
             let content = HashChain.contentHash(runID: runID, step: step, groups: groups, batches: batches)
             let record = HashChain.recordHash(

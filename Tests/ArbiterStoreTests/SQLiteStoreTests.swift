@@ -24,7 +24,7 @@ struct SQLiteStoreTests {
         }
         #expect(migrations == ["v1-reward-log", "v2-inline-request-texts", "v3-compact-rows"])
         #expect(pageSize == 16_384)
-        for t in ["runs", "steps", "prompts", "texts", "groups", "consumed_prompts", "rollouts", "judge_calls", "judge_configs", "advantage_configs", "batches", "batch_samples", "events"] {
+        for t in ["runs", "steps", "prompts", "texts", "groups", "consumed_prompts", "rollouts", "judge_calls", "judge_configs", "judge_criteria", "advantage_configs", "batches", "batch_samples", "events"] {
             #expect(tables.contains(t), "missing table \(t)")
         }
         for t in ["reward_components", "rewards", "advantages"] {
@@ -60,7 +60,7 @@ struct SQLiteStoreTests {
         try await TamperCase.populateThreeSteps(store)
         #expect(try await store.verify(runID: SampleLog.runID).ok)
         try await store.pool.writeWithoutTransaction { db in
-            for t in SQLiteRewardStore.appendOnlyTables + ["advantage_configs", "batches", "runs"] {
+            for t in SQLiteRewardStore.appendOnlyTables + ["advantage_configs", "judge_criteria", "batches", "runs"] {
                 try db.execute(sql: "DROP TRIGGER IF EXISTS \(t)_no_update; DROP TRIGGER IF EXISTS \(t)_no_delete")
             }
             try db.execute(sql: "DROP TRIGGER IF EXISTS runs_final_once")
@@ -150,7 +150,7 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case editCompletionText, deleteJudgeCall, insertJudgeCall, editReward, editGroupDigestAndContent, deleteStepRecord,
         deleteLastStepAfterFinish, editRunConfig, editBatchSample, editPromptText, moveGroupToOtherStep, editStepTime,
         editInlineRequestText, editSharedRequestText, editComponentWeight, truncateComponents, dropComponents, editAdvantage,
-        dropAdvantage, editAdvantageConfig, dropReward
+        dropAdvantage, editAdvantageConfig, dropReward, editCriterionWeight, pointCallAtOtherCriterion
 
     var testDescription: String { rawValue }
 
@@ -176,7 +176,7 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .editCompletionText: "UPDATE rollouts SET completion_text = 'tampered' WHERE rollout_key = \(Self.step1Rollout)"
         case .deleteJudgeCall: "DELETE FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 2"
         case .insertJudgeCall:
-            "INSERT INTO judge_calls (judge_call_key, judge_config_key, criterion_id, dimension, criterion_weight, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text) SELECT judge_call_key + 9, judge_config_key, criterion_id, dimension, criterion_weight, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0"
+            "INSERT INTO judge_calls (judge_call_key, judge_criterion_key, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text) SELECT judge_call_key + 9, judge_criterion_key, request_hash, raw_response, status, met, latency, prompt_tokens, completion_tokens, cache_hit, error, request_text FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0"
         case .editReward: "UPDATE rollouts SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
         case .editGroupDigestAndContent:
             "UPDATE groups SET digest = zeroblob(32) WHERE step = 1; UPDATE rollouts SET training_reward = 0.75 WHERE rollout_key = \(Self.step1Rollout)"
@@ -189,6 +189,10 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .dropAdvantage: "UPDATE rollouts SET advantage_config_key = NULL WHERE rollout_key = \(Self.step1Rollout)"
         case .editAdvantageConfig: "UPDATE advantage_configs SET params_hash = 'other' WHERE advantage_config_key = (SELECT advantage_config_key FROM rollouts WHERE rollout_key = \(Self.step1Rollout))"
         case .dropReward: "UPDATE rollouts SET reward_aggregates = NULL WHERE rollout_key = \(Self.step1Rollout)"
+        case .editCriterionWeight:
+            "UPDATE judge_criteria SET criterion_weight = 7 WHERE judge_criterion_key = (SELECT judge_criterion_key FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0)"
+        case .pointCallAtOtherCriterion:
+            "UPDATE judge_calls SET judge_criterion_key = (SELECT judge_criterion_key FROM judge_calls WHERE rollout_key = \(Self.step1Rollout) AND call_index = 1) WHERE rollout_key = \(Self.step1Rollout) AND call_index = 0"
         case .deleteStepRecord: "DELETE FROM steps WHERE step = 1"
         case .deleteLastStepAfterFinish:
             "UPDATE runs SET status = 'completed', final_step = 2, final_hash = (SELECT record_hash FROM steps WHERE step = 2); DELETE FROM steps WHERE step = 2"
@@ -210,7 +214,7 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .editRunConfig: 0
         case .deleteLastStepAfterFinish: 2
         case .editPromptText: 0  // every step shares the prompt text of group 0
-        case .editAdvantageConfig: 0  // one interned (estimator, params hash) row serves every step
+        case .editAdvantageConfig, .editCriterionWeight: 0  // one interned row serves every step
         default: 1
         }
     }
@@ -219,7 +223,7 @@ enum TamperCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         switch self {
         case .editCompletionText, .deleteJudgeCall, .insertJudgeCall, .editReward: .groupMismatch
         case .editComponentWeight, .truncateComponents, .dropComponents, .editAdvantage, .dropAdvantage, .dropReward,
-            .editAdvantageConfig:
+            .editAdvantageConfig, .editCriterionWeight, .pointCallAtOtherCriterion:
             .groupMismatch
         case .editGroupDigestAndContent: .groupMismatch
         case .deleteStepRecord: .uncommittedRows
