@@ -34,6 +34,9 @@ public final class SQLiteRewardStore: RewardStore {
         /// WAL pages from which the writer rewinds the log before its next transaction
         /// (background checkpoints only; at least `walAutocheckpointPages`).
         public var walRestartPages: Int
+        /// Longest the writer waits for readers still on the log when rewinding it, seconds;
+        /// after a refusal it tries again only once the log has grown by `walAutocheckpointPages`.
+        public var walRestartWait: Double
         /// How long a connection waits for a lock held by another process, seconds.
         public var busyTimeout: Double
         /// Concurrent readers.
@@ -47,8 +50,9 @@ public final class SQLiteRewardStore: RewardStore {
         public init(
             synchronous: Synchronous = .normal, cacheSizeMiB: Int = 64, walAutocheckpointPages: Int = 4_096,
             busyTimeout: Double = 10, maximumReaderCount: Int = 4, pageSize: Int = 16_384, backgroundCheckpoints: Bool = true,
-            walRestartPages: Int = 8_192
+            walRestartPages: Int = 8_192, walRestartWait: Double = 0.2
         ) {
+            self.walRestartWait = walRestartWait
             self.pageSize = pageSize
             self.backgroundCheckpoints = backgroundCheckpoints
             self.walRestartPages = walRestartPages
@@ -83,7 +87,7 @@ public final class SQLiteRewardStore: RewardStore {
             options.backgroundCheckpoints
             ? WALCheckpointer(
                 softFrames: max(1, options.walAutocheckpointPages), hardFrames: options.walRestartPages,
-                writerBusyTimeout: options.busyTimeout)
+                restartWait: max(0, options.walRestartWait), writerBusyTimeout: options.busyTimeout)
             : nil
         config.prepareDatabase { db in
             // Takes effect only while the file is still empty (before the first table).
@@ -110,6 +114,9 @@ public final class SQLiteRewardStore: RewardStore {
             throw StoreError(.database, "cannot open the reward log: \(e.message ?? e.description)", context: path)
         }
     }
+
+    /// What the background checkpointer has done so far (nil when checkpoints run on the writer).
+    public var checkpointStatistics: WALCheckpointStatistics? { checkpointer?.stats }
 
     /// Closes the connections (further calls fail).
     public func close() throws {

@@ -19,26 +19,13 @@ import GRDB
 /// - a passive checkpoint cannot rewind the log while the writer keeps appending (SQLite
 ///   restarts the log only when a write begins with every frame copied), so from
 ///   `hardFrames` on the writer itself runs a RESTART checkpoint before its next transaction.
-///   The passive ones have copied nearly everything by then, so this is short; it waits at most
-///   `restartWait` for readers still on the old log, and after a refusal it is not tried again
-///   until another `softFrames` frames have been appended (a long export does not stall writes).
+///   It first lets a running passive checkpoint finish (and starts no new one), so little is
+///   left to copy; it waits at most `restartWait` for readers still on the old log, and after a
+///   refusal it is not tried again until another `softFrames` frames have been appended (a long
+///   export does not stall writes).
 ///
 /// The log is bounded by about `hardFrames` plus one transaction, plus what readers pin.
 final class WALCheckpointer: @unchecked Sendable {
-    /// Counters.
-    struct Statistics: Sendable, Hashable {
-        /// Passive checkpoints run on the checkpoint connection.
-        var passive = 0
-        /// Restarts run by the writer that rewound the log.
-        var restarts = 0
-        /// Restarts refused because readers or a running checkpoint held the log.
-        var refusedRestarts = 0
-        /// Most frames the log held after a commit.
-        var peakFrames = 0
-        /// The last checkpoint error, if any.
-        var lastError: String?
-    }
-
     let softFrames: Int
     let hardFrames: Int
     let restartWait: Double
@@ -48,9 +35,10 @@ final class WALCheckpointer: @unchecked Sendable {
     private var frames = 0
     private var restartFloor = 0
     private var queued = false
+    private var restartPending = false
     private var closed = false
     private var connection: DatabaseQueue?
-    private var statistics = Statistics()
+    private var statistics = WALCheckpointStatistics()
 
     /// - Parameters:
     ///   - softFrames: log length (pages) from which passive checkpoints run in the background.
@@ -64,10 +52,12 @@ final class WALCheckpointer: @unchecked Sendable {
         self.writerBusyTimeout = writerBusyTimeout
     }
 
-    var stats: Statistics {
+    var stats: WALCheckpointStatistics {
         lock.lock()
         defer { lock.unlock() }
-        return statistics
+        var s = statistics
+        s.frames = frames
+        return s
     }
 
     /// Installs the WAL hook on the writer connection (which must have automatic checkpoints off).
@@ -107,7 +97,7 @@ final class WALCheckpointer: @unchecked Sendable {
         if n < frames { restartFloor = 0 }  // the log was rewound
         frames = n
         statistics.peakFrames = max(statistics.peakFrames, n)
-        let start = n >= softFrames && !queued && !closed && connection != nil
+        let start = n >= softFrames && !queued && !closed && !restartPending && connection != nil
         if start { queued = true }
         lock.unlock()
         if start { queue.async { self.passive() } }
@@ -142,6 +132,17 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Rewinds the log on the writer connection (outside any transaction).
     func restart(_ db: Database) {
         #if canImport(GRDBSQLite)
+            // No new passive checkpoint starts meanwhile; the running one (which holds SQLite's
+            // checkpoint lock) finishes first, so what is left to copy here is small.
+            lock.lock()
+            restartPending = true
+            lock.unlock()
+            queue.sync {}
+            defer {
+                lock.lock()
+                restartPending = false
+                lock.unlock()
+            }
             sqlite3_busy_timeout(db.sqliteConnection, Int32(restartWait * 1000))
             defer { sqlite3_busy_timeout(db.sqliteConnection, Int32(writerBusyTimeout * 1000)) }
             var log: Int32 = -1
@@ -174,4 +175,20 @@ final class WALCheckpointer: @unchecked Sendable {
         lock.unlock()
         try c?.close()
     }
+}
+
+/// What the background checkpointer did (`SQLiteRewardStore.checkpointStatistics`).
+public struct WALCheckpointStatistics: Sendable, Hashable, Codable {
+    /// Passive checkpoints run on the checkpoint connection.
+    public var passive = 0
+    /// Restarts run by the writer that rewound the log.
+    public var restarts = 0
+    /// Restarts refused because readers or a running checkpoint held the log.
+    public var refusedRestarts = 0
+    /// Most frames (pages) the log held after a commit.
+    public var peakFrames = 0
+    /// Frames the log held after the latest commit.
+    public var frames = 0
+    /// The last checkpoint error, if any.
+    public var lastError: String?
 }

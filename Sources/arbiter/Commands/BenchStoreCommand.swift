@@ -54,6 +54,11 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("request-bytes"), help: "Judge request text bytes.")
     var requestBytes = 200
 
+    @Flag(
+        name: .customLong("writer-checkpoints"),
+        help: "Checkpoint the WAL on the writer connection (SQLite's automatic checkpoint) instead of in the background.")
+    var writerCheckpoints = false
+
     @Flag(help: "Print one JSON object per scenario.")
     var json = false
 
@@ -73,6 +78,10 @@ struct BenchStoreCommand: AsyncParsableCommand {
         var megabytes: Double
         var megabytesPerSecond: Double
         var verifySeconds: Double
+        /// Largest write-ahead log after a commit, MB (background checkpoints only).
+        var walPeakMegabytes: Double?
+        /// Background checkpoint counters (nil with --writer-checkpoints).
+        var checkpoints: WALCheckpointStatistics?
     }
 
     func run() async throws {
@@ -92,7 +101,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         let scenarios: [Scenario] = scenario == .all ? [.rollouts, .verdicts, .verdictsShared, .mixed] : [scenario]
         if !json {
             print("store bench: synchronous=\(sync.rawValue) flush-rows=\(flushRows) steps=\(steps) dir=\(base.path)")
-            print("scenario          groups   rollouts   verdicts  rows total   seconds  rollouts/s  verdicts/s      rows/s      MB   MB/s  verify s")
+            print("scenario          groups   rollouts   verdicts  rows total   seconds  rollouts/s  verdicts/s      rows/s      MB   MB/s  verify s  WAL peak MB")
         }
         for s in scenarios {
             let r = try await measure(s, base: base, sync: sync)
@@ -108,6 +117,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
                         lpad(String(format: "%.0f", r.rolloutsPerSecond), 11), lpad(String(format: "%.0f", r.verdictsPerSecond), 11),
                         lpad(String(format: "%.0f", r.rowsPerSecond), 11), lpad(String(format: "%.0f", r.megabytes), 7),
                         lpad(String(format: "%.0f", r.megabytesPerSecond), 6), lpad(String(format: "%.2f", r.verifySeconds), 9),
+                        lpad(r.walPeakMegabytes.map { String(format: "%.0f", $0) } ?? "-", 12),
                     ].joined(separator: " "))
             }
         }
@@ -134,7 +144,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
             }
         let path = base.appendingPathComponent("\(s.rawValue).sqlite").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        let store = try SQLiteRewardStore(path: path, options: .init(synchronous: sync, pageSize: pageSize))
+        let store = try SQLiteRewardStore(
+            path: path, options: .init(synchronous: sync, pageSize: pageSize, backgroundCheckpoints: !writerCheckpoints))
         let log = SyntheticRewardLog(runID: "bench-\(s.rawValue)", shape: shape)
         try await store.createRun(log.run(startedAt: Date().timeIntervalSince1970))
         let stepCount = max(1, min(steps, groups))
@@ -166,6 +177,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
             guard report.ok else { throw StoreError(.corrupt, "benchmark log does not verify: \(report.failure!)") }
         }
         let verifySeconds = noVerify ? 0 : (clock.now - verifyStart).inSeconds
+        let checkpoints = store.checkpointStatistics
         try store.close()
         var bytes = 0.0
         for suffix in ["", "-wal"] {
@@ -179,7 +191,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
             scenario: s.rawValue, groups: made, rolloutRows: rolloutRows, verdictRows: verdictRows, totalRows: rows,
             seconds: elapsed, rolloutsPerSecond: Double(rolloutRows) / elapsed, verdictsPerSecond: Double(verdictRows) / elapsed,
             rowsPerSecond: Double(rows) / elapsed, megabytes: bytes / 1e6, megabytesPerSecond: bytes / 1e6 / elapsed,
-            verifySeconds: verifySeconds)
+            verifySeconds: verifySeconds, walPeakMegabytes: checkpoints.map { Double($0.peakFrames * pageSize) / 1e6 },
+            checkpoints: checkpoints)
     }
 
     private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
