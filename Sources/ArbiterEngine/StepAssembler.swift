@@ -21,8 +21,13 @@ public struct ScoredGroup: Sendable {
 /// estimator over the groups dynamic sampling kept. Pure: the same groups give the same records.
 public enum StepAssembler {
     /// The id of the group of `draw` at `step` (unique per run: a prompt recurs only in later epochs).
+    ///
+    /// A content-derived prompt id (32 hex digits) is shortened to its first 16; an id from a
+    /// dataset's own `id` column is kept whole, since two such ids may share a 16-character prefix.
     public static func groupID(step: Int, draw: PromptDraw) -> String {
-        "s\(step)-e\(draw.epoch)-\(draw.promptID.rawValue.prefix(16))"
+        let id = draw.promptID.rawValue
+        let isContentHash = id.utf8.count == 32 && id.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+        return "s\(step)-e\(draw.epoch)-\(isContentHash ? String(id.prefix(16)) : id)"
     }
 
     /// The estimator's parameters hash recorded with every advantage.

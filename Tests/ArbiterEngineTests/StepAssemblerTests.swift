@@ -223,6 +223,15 @@ struct StepAssemblerTests {
         #expect(StepAssembler.groupID(step: 6, draw: draw) != id)
     }
 
+    @Test func datasetIDsSharingAPrefixGiveDistinctGroups() {
+        let a = PromptDraw(index: 0, promptID: PromptID("tombench-hard-00001"), epoch: 0, ordinal: 0)
+        let b = PromptDraw(index: 1, promptID: PromptID("tombench-hard-00002"), epoch: 0, ordinal: 1)
+        #expect(StepAssembler.groupID(step: 0, draw: a) == "s0-e0-tombench-hard-00001")
+        #expect(StepAssembler.groupID(step: 0, draw: a) != StepAssembler.groupID(step: 0, draw: b))
+        let short = PromptDraw(index: 2, promptID: PromptID("item-7"), epoch: 1, ordinal: 2)
+        #expect(StepAssembler.groupID(step: 3, draw: short) == "s3-e1-item-7")
+    }
+
     @Test func paramsHashDependsOnTheParameters() throws {
         let a = StepAssembler.paramsHash(try AdvantageEstimator(name: "grpo", params: [:]))
         let b = StepAssembler.paramsHash(try AdvantageEstimator(name: "grpo", params: [:]))
