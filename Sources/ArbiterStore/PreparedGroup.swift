@@ -41,14 +41,14 @@ extension PreparedGroup {
         // texts are hashed once here (their digests are the addresses) and counted by digest.
         var requestDigests: [[Digest256?]] = []
         requestDigests.reserveCapacity(g.samples.count)
-        var requestUses: [Digest256: Int] = [:]
+        var requestUses = DigestCounts(capacity: g.samples.reduce(0) { $0 + $1.judgeCalls.count })
         for s in g.samples {
             var digests: [Digest256?] = []
             digests.reserveCapacity(s.judgeCalls.count)
             for j in s.judgeCalls {
                 if j.requestHash == nil {
                     let d = FastSHA256.digest(j.requestText)
-                    requestUses[d, default: 0] += 1
+                    requestUses.add(d)
                     digests.append(d)
                 } else {
                     digests.append(nil)
@@ -117,7 +117,7 @@ extension PreparedGroup {
                 } else {
                     hash = requestDigests[sampleIndex][i] ?? FastSHA256.digest(j.requestText)
                 }
-                let inline = j.requestHash == nil && requestUses[hash] == 1
+                let inline = j.requestHash == nil && requestUses.count(hash) == 1
                 if !inline, seenRequests.insert(hash).inserted { texts.append((hash, j.requestText)) }
                 let criterion = JudgeCriterion(
                     templateHash: j.templateHash, judgeModel: j.judgeModel, judgeParams: j.judgeParams, criterionID: j.criterionID,

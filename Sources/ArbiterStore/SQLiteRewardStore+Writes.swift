@@ -103,6 +103,10 @@ extension SQLiteRewardStore {
         var runs: [String: (key: Int64, lastStep: Int?)] = [:]
         var judgeConfigs: [JudgeConfigKey: Int64] = [:]
         var judgeCriteria: [JudgeCriterion: Int64] = [:]
+        // An arena serves one statement at a time (`execute` rewinds it): one for the rows
+        // executed as soon as they are bound, one for the multi-row judge-call statements.
+        let rowArena = BindArena()
+        let judgeArena = BindArena()
         var contentSeen: Set<ContentScope> = []
         let insText = try db.cachedStatement(sql: "INSERT OR IGNORE INTO texts (run_key, step, hash, content) VALUES (?, ?, ?, ?)")
         let insTokens = try db.cachedStatement(
@@ -140,7 +144,7 @@ extension SQLiteRewardStore {
                 throw StoreError(.stepSealed, "step \(g.step) is sealed (step \(last) is committed)", context: g.groupID)
             }
             for (d, text) in p.texts where contentSeen.insert(ContentScope(run: run.key, step: g.step, digest: d)).inserted {
-                var ins = SQLiteRowInserter(insText)
+                var ins = SQLiteRowInserter(insText, arena: rowArena)
                 ins.int64(run.key)
                 ins.int(g.step)
                 ins.digest(d)
@@ -148,14 +152,14 @@ extension SQLiteRewardStore {
                 try ins.execute()
             }
             for (d, blob) in p.tokenArrays where contentSeen.insert(ContentScope(run: run.key, step: g.step, digest: d)).inserted {
-                var ins = SQLiteRowInserter(insTokens)
+                var ins = SQLiteRowInserter(insTokens, arena: rowArena)
                 ins.int64(run.key)
                 ins.int(g.step)
                 ins.digest(d)
                 ins.blob(blob)
                 try ins.execute()
             }
-            var ins = SQLiteRowInserter(insGroup)
+            var ins = SQLiteRowInserter(insGroup, arena: rowArena)
             ins.int64(run.key)
             ins.int(g.step)
             ins.text(g.groupID)
@@ -167,7 +171,7 @@ extension SQLiteRewardStore {
             try ins.execute()
             let groupKey = db.lastInsertedRowID
             if let c = g.consumed {
-                var ins = SQLiteRowInserter(insConsumed)
+                var ins = SQLiteRowInserter(insConsumed, arena: rowArena)
                 ins.int64(run.key)
                 ins.int(c.epoch)
                 ins.text(c.promptID)
@@ -179,7 +183,7 @@ extension SQLiteRewardStore {
             rolloutKeys.reserveCapacity(g.samples.count)
             for (sampleIndex, s) in g.samples.enumerated() {
                 let r = s.rollout
-                var ins = SQLiteRowInserter(insRollout)
+                var ins = SQLiteRowInserter(insRollout, arena: rowArena)
                 ins.int64(groupKey)
                 ins.int64(run.key)
                 ins.text(r.rolloutID)
@@ -251,7 +255,7 @@ extension SQLiteRewardStore {
                 for j in s.judgeCalls {
                     if pending == 0 {
                         let n = min(left, Self.judgeRowsPerStatement)
-                        judgeIns = SQLiteRowInserter(try db.cachedStatement(sql: Self.judgeInsertSQL[n]))
+                        judgeIns = SQLiteRowInserter(try db.cachedStatement(sql: Self.judgeInsertSQL[n]), arena: judgeArena)
                         pending = n
                     }
                     judgeIns!.int64(callKeyBase | Int64(j.callIndex))

@@ -18,12 +18,18 @@ struct SQLiteRowInserter {
     #if canImport(GRDBSQLite)
         private let handle: SQLiteStatement
         private var index: Int32 = 1
+        private let arena: BindArena?
     #else
         private var values: [DatabaseValue] = []
     #endif
 
-    init(_ statement: Statement) {
+    /// - Parameter arena: where text and blob values are copied for binding without SQLite's
+    ///   own copy (`BindArena`); nil binds them as transient (SQLite copies).
+    init(_ statement: Statement, arena: BindArena? = nil) {
         self.statement = statement
+        #if canImport(GRDBSQLite)
+            self.arena = arena
+        #endif
         #if canImport(GRDBSQLite)
             handle = statement.sqliteStatement
             sqlite3_reset(handle)
@@ -36,6 +42,25 @@ struct SQLiteRowInserter {
         @inline(__always)
         private static var transient: sqlite3_destructor_type {
             unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+        }
+
+        /// Binds `count` bytes (count > 0) as TEXT or BLOB: from the arena when there is one.
+        @inline(__always)
+        private static func bind(
+            _ h: SQLiteStatement, _ i: Int32, _ base: UnsafeRawPointer, _ count: Int, text: Bool, arena: BindArena?
+        ) {
+            if let arena {
+                let p = arena.copy(base, count: count)
+                if text {
+                    _ = sqlite3_bind_text(h, i, p.assumingMemoryBound(to: CChar.self), Int32(count), nil)
+                } else {
+                    _ = sqlite3_bind_blob(h, i, p, Int32(count), nil)
+                }
+            } else if text {
+                _ = sqlite3_bind_text(h, i, base.assumingMemoryBound(to: CChar.self), Int32(count), transient)
+            } else {
+                _ = sqlite3_bind_blob(h, i, base, Int32(count), transient)
+            }
         }
     #endif
 
@@ -90,11 +115,11 @@ struct SQLiteRowInserter {
     mutating func text(_ s: String) {
         #if canImport(GRDBSQLite)
             var s = s
-            let h = handle, i = index
+            let h = handle, i = index, arena = arena
             s.withUTF8 { p in
                 p.withMemoryRebound(to: CChar.self) { c in
                     if let base = c.baseAddress, c.count > 0 {
-                        _ = sqlite3_bind_text(h, i, base, Int32(c.count), Self.transient)
+                        Self.bind(h, i, UnsafeRawPointer(base), c.count, text: true, arena: arena)
                     } else {
                         let empty: [CChar] = [0]
                         empty.withUnsafeBufferPointer { _ = sqlite3_bind_text(h, i, $0.baseAddress, 0, Self.transient) }
@@ -116,10 +141,10 @@ struct SQLiteRowInserter {
     mutating func utf8Blob(_ s: String) {
         #if canImport(GRDBSQLite)
             var s = s
-            let h = handle, i = index
+            let h = handle, i = index, arena = arena
             s.withUTF8 { p in
                 if let base = p.baseAddress, p.count > 0 {
-                    _ = sqlite3_bind_blob(h, i, base, Int32(p.count), Self.transient)
+                    Self.bind(h, i, UnsafeRawPointer(base), p.count, text: false, arena: arena)
                 } else {
                     _ = sqlite3_bind_zeroblob(h, i, 0)
                 }
@@ -138,10 +163,10 @@ struct SQLiteRowInserter {
     /// Binds a BLOB.
     mutating func blob(_ b: [UInt8]) {
         #if canImport(GRDBSQLite)
-            let h = handle, i = index
+            let h = handle, i = index, arena = arena
             b.withUnsafeBytes { p in
                 if let base = p.baseAddress, p.count > 0 {
-                    _ = sqlite3_bind_blob(h, i, base, Int32(p.count), Self.transient)
+                    Self.bind(h, i, base, p.count, text: false, arena: arena)
                 } else {
                     _ = sqlite3_bind_zeroblob(h, i, 0)
                 }
@@ -161,8 +186,8 @@ struct SQLiteRowInserter {
     mutating func digest(_ d: Digest256) {
         #if canImport(GRDBSQLite)
             var words = (d.a.bigEndian, d.b.bigEndian, d.c.bigEndian, d.d.bigEndian)
-            let h = handle, i = index
-            withUnsafeBytes(of: &words) { p in _ = sqlite3_bind_blob(h, i, p.baseAddress, 32, Self.transient) }
+            let h = handle, i = index, arena = arena
+            withUnsafeBytes(of: &words) { p in Self.bind(h, i, p.baseAddress!, 32, text: false, arena: arena) }
             index += 1
         #else
             blob(d.bytes)
@@ -178,6 +203,11 @@ struct SQLiteRowInserter {
     func execute() throws {
         #if canImport(GRDBSQLite)
             let rc = sqlite3_step(handle)
+            if let arena {
+                // Nothing may read the arena's values after this: unbind them, then rewind.
+                sqlite3_clear_bindings(handle)
+                arena.reset()
+            }
             guard rc == SQLITE_DONE else {
                 let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
                 sqlite3_reset(handle)

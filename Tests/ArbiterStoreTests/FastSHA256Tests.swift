@@ -53,6 +53,20 @@ struct FastSHA256Tests {
 
 @Suite("Blobs and text encodings")
 struct EncodingTests {
+    @Test func digestCountsCountAndSurviveCollidingSlots() {
+        var counts = DigestCounts(capacity: 40)
+        // Same low word (same starting slot) but different digests, plus real digests.
+        let colliding = (0..<10).map { Digest256(a: UInt64($0), b: 0, c: 0, d: 7) }
+        let real = (0..<30).map { FastSHA256.digest("text \($0)") }
+        for d in colliding + real { counts.add(d) }
+        for d in real.prefix(5) { counts.add(d) }
+        #expect(colliding.allSatisfy { counts.count($0) == 1 })
+        #expect(real.prefix(5).allSatisfy { counts.count($0) == 2 })
+        #expect(real.dropFirst(5).allSatisfy { counts.count($0) == 1 })
+        #expect(counts.count(FastSHA256.digest("never added")) == 0)
+        #expect(counts.count(Digest256(a: 99, b: 0, c: 0, d: 7)) == 0)
+    }
+
     @Test func tokenBlobsRoundTrip() throws {
         let ids = [0, 1, -1, Int(Int32.max), Int(Int32.min), 151_000]
         #expect(try BlobCoding.decodeInt32LE(try BlobCoding.int32LE(ids)) == ids)

@@ -35,6 +35,54 @@ struct SQLiteStoreTests {
         #expect(try await second.verify(runID: SampleLog.runID).ok)
     }
 
+    /// Values bound from the writer's arena: large ones (their own block), many small ones
+    /// across 64 KiB chunks, empty ones, embedded NULs; each must read back exactly.
+    @Test func largeSmallAndEmptyValuesReadBackExactly() async throws {
+        let store = try SQLiteRewardStore(path: TestFiles.freshPath("arena.sqlite"))
+        try await store.createRun(SampleLog.run())
+        var group = SampleLog.group(step: 0, index: 0, rewards: [1, 0, 0.5])
+        let big = String(repeating: "long completion \u{0} ✓ ", count: 12_000)
+        group.samples[0].rollout.completionText = big
+        group.samples[1].rollout.completionText = ""
+        group.samples[2].rollout.completionText = "x"
+        for s in group.samples.indices {
+            group.samples[s].judgeCalls = (0..<200).map { c in
+                var call = SampleLog.judge("c\(c)", met: c % 2 == 0)
+                call.requestText = c == 7 ? String(repeating: "r", count: 40_000) : "request \(s).\(c) " + String(repeating: "·", count: c)
+                call.rawResponse = c == 3 ? "" : "Yes \u{0} \(c)"
+                return call
+            }
+        }
+        try await store.appendGroups([group])
+        for s in group.samples {
+            let d = try #require(try await store.rolloutDetail(runID: SampleLog.runID, rolloutID: s.rollout.id))
+            #expect(d.rollout.completionText == s.rollout.completionText)
+            #expect(d.judgeCalls.map(\.requestText) == s.judgeCalls.map(\.requestText))
+            #expect(d.judgeCalls.map(\.rawResponse) == s.judgeCalls.map(\.rawResponse))
+            #expect(d.judgeCalls.map(\.criterionID) == s.judgeCalls.map(\.criterionID))
+        }
+        _ = try await store.commitStep(runID: SampleLog.runID, step: 0, policyVersion: nil, committedAt: 1)
+        #expect(try await store.verify(runID: SampleLog.runID).ok)
+        try store.close()
+    }
+
+    @Test func bindArenaKeepsEveryCopyUntilReset() {
+        let arena = BindArena()
+        var copies: [(UnsafeRawPointer, [UInt8])] = []
+        for n in [1, 7, 8, 100, 16_000, 16_385, 70_000, 3, 65_536] + Array(repeating: 1_000, count: 200) {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) }
+            let p = bytes.withUnsafeBytes { arena.copy($0.baseAddress!, count: n) }
+            copies.append((p, bytes))
+        }
+        for (p, bytes) in copies {
+            #expect(Array(UnsafeRawBufferPointer(start: p, count: bytes.count)) == bytes)
+        }
+        arena.reset()
+        let again: [UInt8] = [9, 9, 9]
+        let p = again.withUnsafeBytes { arena.copy($0.baseAddress!, count: 3) }
+        #expect(Array(UnsafeRawBufferPointer(start: p, count: 3)) == again)
+    }
+
     @Test func triggersForbidUpdatesAndDeletes() async throws {
         let store = try SQLiteRewardStore(path: TestFiles.freshPath("t.sqlite"))
         _ = try await SampleLog.populate(store)
