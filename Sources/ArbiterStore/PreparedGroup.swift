@@ -12,6 +12,9 @@ struct PreparedGroup: Sendable {
     var criteria: [JudgeCriterion]
     var callCriteria: [Int32]
     var rowCount: Int
+
+    /// The group's judge calls (one criterion index each).
+    var judgeCallCount: Int { callCriteria.count }
 }
 
 /// What a judge call says about its criterion and judge, stored once per distinct value (`judge_criteria`).

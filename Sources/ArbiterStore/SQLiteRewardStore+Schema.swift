@@ -2,25 +2,41 @@ import Foundation
 import GRDB
 
 extension SQLiteRewardStore {
-    /// Tables that only ever receive INSERTs.
+    /// Tables of the current schema that only ever receive INSERTs (each has the two triggers
+    /// of `appendOnlyTriggers`).
     static let appendOnlyTables = [
-        "steps", "prompts", "texts", "token_arrays", "groups", "consumed_prompts", "rollouts", "judge_configs",
-        "judge_calls", "reward_components", "rewards", "advantages", "batch_samples", "events",
+        "steps", "prompts", "texts", "token_arrays", "groups", "consumed_prompts", "rollouts", "advantage_configs",
+        "judge_configs", "judge_criteria", "judge_calls", "batch_samples", "events",
     ]
+
+    /// The triggers that make `table` append-only; `delete: false` gives only the UPDATE one (a
+    /// migration that dropped it to move data recreates it; the DELETE one stayed).
+    static func appendOnlyTriggers(_ table: String, delete: Bool = true) -> String {
+        var sql = """
+            CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+            BEGIN SELECT RAISE(ABORT, 'arbiter: \(table) is append-only'); END;
+
+            """
+        if delete {
+            sql += """
+                CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+                BEGIN SELECT RAISE(ABORT, 'arbiter: \(table) is append-only'); END;
+
+                """
+        }
+        return sql
+    }
 
     /// The schema migrations. Each runs once per file (GRDB records applied ones), so opening is idempotent.
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1-reward-log") { db in
             try db.execute(sql: schemaV1)
-            for t in appendOnlyTables {
-                try db.execute(
-                    sql: """
-                        CREATE TRIGGER \(t)_no_update BEFORE UPDATE ON \(t)
-                        BEGIN SELECT RAISE(ABORT, 'arbiter: \(t) is append-only'); END;
-                        CREATE TRIGGER \(t)_no_delete BEFORE DELETE ON \(t)
-                        BEGIN SELECT RAISE(ABORT, 'arbiter: \(t) is append-only'); END;
-                        """)
+            for t in [
+                "steps", "prompts", "texts", "token_arrays", "groups", "consumed_prompts", "rollouts", "judge_configs",
+                "judge_calls", "reward_components", "rewards", "advantages", "batch_samples", "events",
+            ] {
+                try db.execute(sql: appendOnlyTriggers(t))
             }
             try db.execute(
                 sql: """
@@ -65,10 +81,7 @@ extension SQLiteRewardStore {
                     params_hash TEXT NOT NULL,
                     UNIQUE (estimator, params_hash)
                 );
-                CREATE TRIGGER advantage_configs_no_update BEFORE UPDATE ON advantage_configs
-                BEGIN SELECT RAISE(ABORT, 'arbiter: advantage_configs is append-only'); END;
-                CREATE TRIGGER advantage_configs_no_delete BEFORE DELETE ON advantage_configs
-                BEGIN SELECT RAISE(ABORT, 'arbiter: advantage_configs is append-only'); END;
+                \(appendOnlyTriggers("advantage_configs"))
                 DROP TRIGGER rollouts_no_update;
                 INSERT OR IGNORE INTO advantage_configs (estimator, params_hash)
                   SELECT estimator, params_hash FROM advantages ORDER BY rollout_key;
@@ -107,8 +120,7 @@ extension SQLiteRewardStore {
                 DROP TABLE reward_components;
                 DROP TABLE rewards;
                 DROP TABLE advantages;
-                CREATE TRIGGER rollouts_no_update BEFORE UPDATE ON rollouts
-                BEGIN SELECT RAISE(ABORT, 'arbiter: rollouts is append-only'); END;
+                \(appendOnlyTriggers("rollouts", delete: false))
                 """)
         // Judge calls: keyed by one integer, (rollout key << 12) | call index, so an insert appends to
         // the table's own B-tree instead of maintaining a composite key (docs/store.md).
@@ -129,10 +141,7 @@ extension SQLiteRewardStore {
                     criterion_weight INTEGER
                 );
                 CREATE INDEX judge_criteria_by_content ON judge_criteria(judge_config_key, criterion_id, dimension, criterion_weight);
-                CREATE TRIGGER judge_criteria_no_update BEFORE UPDATE ON judge_criteria
-                BEGIN SELECT RAISE(ABORT, 'arbiter: judge_criteria is append-only'); END;
-                CREATE TRIGGER judge_criteria_no_delete BEFORE DELETE ON judge_criteria
-                BEGIN SELECT RAISE(ABORT, 'arbiter: judge_criteria is append-only'); END;
+                \(appendOnlyTriggers("judge_criteria"))
                 INSERT INTO judge_criteria (judge_config_key, criterion_id, dimension, criterion_weight)
                   SELECT judge_config_key, criterion_id, dimension, criterion_weight FROM judge_calls
                   GROUP BY judge_config_key, criterion_id, dimension, criterion_weight ORDER BY min(rollout_key * 4096 + call_index);
@@ -162,10 +171,7 @@ extension SQLiteRewardStore {
                 ORDER BY j.rollout_key, j.call_index;
                 DROP TABLE judge_calls;
                 ALTER TABLE judge_calls_v3 RENAME TO judge_calls;
-                CREATE TRIGGER judge_calls_no_update BEFORE UPDATE ON judge_calls
-                BEGIN SELECT RAISE(ABORT, 'arbiter: judge_calls is append-only'); END;
-                CREATE TRIGGER judge_calls_no_delete BEFORE DELETE ON judge_calls
-                BEGIN SELECT RAISE(ABORT, 'arbiter: judge_calls is append-only'); END;
+                \(appendOnlyTriggers("judge_calls"))
                 """)
         // Each group row counts its judge calls, so sealing a step sums a few hundred group rows
         // instead of joining every call of the step.
@@ -175,8 +181,7 @@ extension SQLiteRewardStore {
                 DROP TRIGGER groups_no_update;
                 UPDATE groups SET judge_call_count = (
                   SELECT count(*) FROM rollouts r \(judgeCallsOfRollout) WHERE r.group_key = groups.group_key);
-                CREATE TRIGGER groups_no_update BEFORE UPDATE ON groups
-                BEGIN SELECT RAISE(ABORT, 'arbiter: groups is append-only'); END;
+                \(appendOnlyTriggers("groups", delete: false))
                 """)
     }
 

@@ -81,27 +81,24 @@ extension SQLiteRewardStore {
         var paramsHash: String
     }
 
-    /// The key of an advantage configuration (estimator, params hash), inserting it when new.
-    static func internAdvantageConfig(_ c: AdvantageConfigKey, _ db: Database) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO advantage_configs (estimator, params_hash) VALUES (?, ?)", arguments: [c.estimator, c.paramsHash])
-        guard
-            let k = try Int64.fetchOne(
-                db, sql: "SELECT advantage_config_key FROM advantage_configs WHERE estimator = ? AND params_hash = ?",
-                arguments: [c.estimator, c.paramsHash])
-        else { throw StoreError(.database, "advantage config vanished") }
-        return k
-    }
-
-    struct JudgeConfigKey: Hashable {
-        var template: String
-        var model: String
-        var params: String
+    /// The key of the row of an interning table (`judge_configs`, `judge_criteria`,
+    /// `advantage_configs`) holding exactly `values` in `columns` (NULLs compared with IS),
+    /// inserting it when new. The writer is the only one inserting, so looking first is enough.
+    static func intern(
+        _ table: String, key: String, _ columns: [String], _ values: [(any DatabaseValueConvertible)?], _ db: Database
+    ) throws -> Int64 {
+        let args = StatementArguments(values)
+        let match = columns.map { "\($0) IS ?" }.joined(separator: " AND ")
+        if let k = try Int64.fetchOne(db, sql: "SELECT \(key) FROM \(table) WHERE \(match)", arguments: args) {
+            return k
+        }
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        try db.execute(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))", arguments: args)
+        return db.lastInsertedRowID
     }
 
     static func insert(_ prepared: [PreparedGroup], _ db: Database) throws {
         var runs: [String: (key: Int64, lastStep: Int?)] = [:]
-        var judgeConfigs: [JudgeConfigKey: Int64] = [:]
         var judgeCriteria: [JudgeCriterion: Int64] = [:]
         // An arena serves one statement at a time (`execute` rewinds it): one for the rows
         // executed as soon as they are bound, one for the multi-row judge-call statements.
@@ -167,7 +164,7 @@ extension SQLiteRewardStore {
             ins.bool(g.partial)
             ins.int(g.sampleCount)
             ins.digest(p.digest)
-            ins.int(p.callCriteria.count)
+            ins.int(p.judgeCallCount)
             try ins.execute()
             let groupKey = db.lastInsertedRowID
             if let c = g.consumed {
@@ -212,7 +209,9 @@ extension SQLiteRewardStore {
                     if let k = advantageConfigs[key] {
                         ins.int64(k)
                     } else {
-                        let k = try Self.internAdvantageConfig(key, db)
+                        let k = try Self.intern(
+                            "advantage_configs", key: "advantage_config_key", ["estimator", "params_hash"],
+                            [a.estimator, a.paramsHash], db)
                         advantageConfigs[key] = k
                         ins.int64(k)
                     }
@@ -233,28 +232,26 @@ extension SQLiteRewardStore {
                 if let k = judgeCriteria[c] {
                     criterionKeys.append(k)
                 } else {
-                    let configKey: Int64
-                    let ck = JudgeConfigKey(template: c.templateHash, model: c.judgeModel, params: c.judgeParams)
-                    if let k = judgeConfigs[ck] {
-                        configKey = k
-                    } else {
-                        configKey = try Self.internJudgeConfig(ck, db)
-                        judgeConfigs[ck] = configKey
-                    }
-                    let k = try Self.internJudgeCriterion(c, configKey: configKey, db)
+                    // Once per distinct criterion and transaction.
+                    let configKey = try Self.intern(
+                        "judge_configs", key: "judge_config_key", ["template_hash", "judge_model", "judge_params"],
+                        [c.templateHash, c.judgeModel, c.judgeParams], db)
+                    let k = try Self.intern(
+                        "judge_criteria", key: "judge_criterion_key",
+                        ["judge_config_key", "criterion_id", "dimension", "criterion_weight"],
+                        [configKey, c.criterionID, c.dimension, c.criterionWeight], db)
                     judgeCriteria[c] = k
                     criterionKeys.append(k)
                 }
             }
             var pending = 0
             var judgeIns: SQLiteRowInserter?
-            var left = p.callCriteria.count
             var call = 0
             for (sampleIndex, s) in g.samples.enumerated() {
                 let callKeyBase = rolloutKeys[sampleIndex] << 12
                 for j in s.judgeCalls {
                     if pending == 0 {
-                        let n = min(left, Self.judgeRowsPerStatement)
+                        let n = min(p.judgeCallCount - call, Self.judgeRowsPerStatement)
                         judgeIns = SQLiteRowInserter(try db.cachedStatement(sql: Self.judgeInsertSQL[n]), arena: judgeArena)
                         pending = n
                     }
@@ -272,7 +269,6 @@ extension SQLiteRewardStore {
                     judgeIns!.utf8Blob(j.requestText)
                     call += 1
                     pending -= 1
-                    left -= 1
                     if pending == 0 { try judgeIns!.execute() }
                 }
             }
@@ -289,38 +285,6 @@ extension SQLiteRewardStore {
             INSERT INTO judge_calls (judge_call_key, judge_criterion_key, request_hash, raw_response, status, met, latency,
               prompt_tokens, completion_tokens, cache_hit, error, request_text) VALUES
             """ + Array(repeating: row, count: n).joined(separator: ", ")
-    }
-
-    /// The key of a judge criterion under a judge configuration, inserting it when new.
-    static func internJudgeCriterion(_ c: JudgeCriterion, configKey: Int64, _ db: Database) throws -> Int64 {
-        let args: StatementArguments = [configKey, c.criterionID, c.dimension, c.criterionWeight]
-        if let k = try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT judge_criterion_key FROM judge_criteria
-                WHERE judge_config_key = ? AND criterion_id IS ? AND dimension IS ? AND criterion_weight IS ?
-                """, arguments: args)
-        {
-            return k
-        }
-        try db.execute(
-            sql: "INSERT INTO judge_criteria (judge_config_key, criterion_id, dimension, criterion_weight) VALUES (?, ?, ?, ?)",
-            arguments: args)
-        return db.lastInsertedRowID
-    }
-
-    /// The key of a judge configuration (template, model, params), inserting it when new.
-    static func internJudgeConfig(_ ck: JudgeConfigKey, _ db: Database) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO judge_configs (template_hash, judge_model, judge_params) VALUES (?, ?, ?)",
-            arguments: [ck.template, ck.model, ck.params])
-        guard
-            let k = try Int64.fetchOne(
-                db,
-                sql: "SELECT judge_config_key FROM judge_configs WHERE template_hash = ? AND judge_model = ? AND judge_params = ?",
-                arguments: [ck.template, ck.model, ck.params])
-        else { throw StoreError(.database, "judge config vanished") }
-        return k
     }
 
     public func appendBatches(_ batches: [BatchRecord]) async throws {

@@ -96,7 +96,7 @@ public final class SQLiteRewardStore: RewardStore {
             try db.execute(sql: "PRAGMA cache_size = -\(max(1, opts.cacheSizeMiB) * 1024)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             if !db.configuration.readonly {
-                try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, opts.walAutocheckpointPages) * 16_384)")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, opts.walAutocheckpointPages) * pageSize)")
                 // Turning automatic checkpoints off removes SQLite's own WAL hook; the
                 // checkpointer's goes in after it.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")

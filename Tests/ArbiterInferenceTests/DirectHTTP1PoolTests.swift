@@ -31,23 +31,13 @@ struct DirectHTTP1PoolTests {
             configuration: .init(connectTimeout: 5))
     }
 
-    /// Runs `body` with a client and shuts the client down whatever happens (AsyncHTTPClient
-    /// traps on a client dropped without shutdown).
     static func withClient<T: Sendable>(
         _ server: FakeInferenceServer, maxConcurrency: Int, configuration: InferenceClient.Configuration? = nil,
         _ body: (InferenceClient) async throws -> T
     ) async throws -> T {
-        let client = try InferenceClient(
+        try await InferenceClientTests.withClient(
             endpoints: [EndpointConfig(url: server.baseURL, maxConcurrency: maxConcurrency)],
-            configuration: configuration ?? .init(connectTimeout: 5))
-        do {
-            let value = try await body(client)
-            try await client.shutdown()
-            return value
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+            configuration: configuration ?? .init(connectTimeout: 5), body)
     }
 
     /// Waits until the server has received `count` generation requests.

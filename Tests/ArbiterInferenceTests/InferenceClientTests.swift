@@ -10,9 +10,16 @@ struct InferenceClientTests {
     static func withClient<T: Sendable>(
         _ servers: [FakeInferenceServer], _ body: (InferenceClient) async throws -> T
     ) async throws -> T {
-        let client = try InferenceClient(
-            endpoints: servers.map { EndpointConfig(url: $0.baseURL, maxConcurrency: 8) },
-            configuration: .init(connectTimeout: 1))
+        try await withClient(
+            endpoints: servers.map { EndpointConfig(url: $0.baseURL, maxConcurrency: 8) }, configuration: .init(connectTimeout: 1), body)
+    }
+
+    /// Runs `body` with a client and shuts the client down whatever happens (AsyncHTTPClient
+    /// traps on a client dropped without shutdown).
+    static func withClient<T: Sendable>(
+        endpoints: [EndpointConfig], configuration: InferenceClient.Configuration, _ body: (InferenceClient) async throws -> T
+    ) async throws -> T {
+        let client = try InferenceClient(endpoints: endpoints, configuration: configuration)
         do {
             let value = try await body(client)
             try await client.shutdown()

@@ -19,8 +19,7 @@ import Testing
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
-    /// Writes `steps` steps of `groups` groups, one transaction per 5 groups; returns the most
-    /// frames one transaction appended.
+    /// Writes `steps` steps of `groups` groups, one transaction per 5 groups, committing each step.
     static func write(_ store: SQLiteRewardStore, steps: Range<Int>, groups: Int = 40) async throws {
         for step in steps {
             for first in stride(from: 0, to: groups, by: 5) {
@@ -30,7 +29,7 @@ import Testing
         }
     }
 
-    @Test func theLogStaysBoundedAndTheWriterNeverCopiesItsOwnPages() async throws {
+    @Test func theLogStaysBoundedAndItsPagesReachTheDatabaseFile() async throws {
         let path = TestFiles.freshPath("ckpt.sqlite")
         let store = try SQLiteRewardStore(path: path, options: Self.options)
         try await store.createRun(Self.log.run(startedAt: 0))

@@ -62,6 +62,14 @@ struct CrashConsistencyTests {
                     """) ?? -1
         }
         #expect(incompleteRollouts == 0)
+        // Each rollout's components blob holds all three components.
+        let componentCounts = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT components FROM rollouts").map { row -> Int in
+                let blob: [UInt8] = (row[0] as Data?).map { [UInt8]($0) } ?? []
+                return (try? BlobCoding.decodeComponents(blob).count) ?? -1
+            }
+        }
+        #expect(!componentCounts.isEmpty && componentCounts.allSatisfy { $0 == 3 })
         // What survived is exactly what the generator produced, and resume data agrees with it.
         let log = SyntheticRewardLog(runID: "crash", shape: .init(samplesPerGroup: 4, judgeCallsPerSample: 3, completionTokens: 16, promptTokens: 8))
         let consumed = try await store.consumedPrompts(runID: "crash")

@@ -11,7 +11,9 @@ import Testing
 ///
 /// The fixture (`Fixtures/v2-log/`) was written by the commit before `v3-compact-rows`:
 /// `arbiter audit stress-writer --store v2-log.sqlite --run v2run --steps 2 --groups-per-step 3
-/// --samples 4 --judge-calls 2`, then `arbiter export v2run --what rollouts --tokens`,
+/// --samples 4 --judge-calls 2`, shrunk to 4 KiB pages with the sqlite3 shell (`PRAGMA
+/// journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; PRAGMA journal_mode=WAL;`), then
+/// `arbiter export v2run --what rollouts --tokens`,
 /// `--what verdicts --requests`, `--what steps` and `arbiter audit rollout v2run
 /// 00000000000000000000000000000000/0`, each saved beside it.
 @Suite struct MigrationTests {

@@ -108,7 +108,7 @@ struct SQLiteStoreTests {
         try await TamperCase.populateThreeSteps(store)
         #expect(try await store.verify(runID: SampleLog.runID).ok)
         try await store.pool.writeWithoutTransaction { db in
-            for t in SQLiteRewardStore.appendOnlyTables + ["advantage_configs", "judge_criteria", "batches", "runs"] {
+            for t in SQLiteRewardStore.appendOnlyTables + ["batches", "runs"] {
                 try db.execute(sql: "DROP TRIGGER IF EXISTS \(t)_no_update; DROP TRIGGER IF EXISTS \(t)_no_delete")
             }
             try db.execute(sql: "DROP TRIGGER IF EXISTS runs_final_once")
