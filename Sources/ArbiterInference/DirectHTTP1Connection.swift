@@ -27,6 +27,8 @@ final class DirectHTTP1Connection: ChannelInboundHandler, @unchecked Sendable {
     /// Only the method matters to the decoder (a HEAD answer has no body).
     private static let postHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
     private var isClosed = false
+    /// Completed when a shutdown that found the connection still opening may return.
+    private var pendingShutdown: EventLoopPromise<Void>?
     /// When the connection last sent or received anything (or was opened).
     private var lastActivity = NIODeadline.now()
     private var isActive: Bool { !isClosed && (context?.channel.isActive ?? false) }
@@ -109,14 +111,36 @@ final class DirectHTTP1Connection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// Closes the connection, failing a running request with a shutdown error.
+    ///
+    /// A connection still being opened (no channel yet) cannot be closed here: the future then
+    /// completes once the pool has seen the connect attempt end (it closes a connection that
+    /// opens after shutdown, see ``connectEnded()``).
     func shutdown() -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
             if let request = current {
                 finishCurrent(with: InferenceError(.shutdown, "HTTP client is shut down", context: request.context), reusable: false)
             }
-            guard let context, !isClosed else { return loop.makeSucceededVoidFuture() }
+            guard !isClosed else { return loop.makeSucceededVoidFuture() }
+            guard let context else {
+                let promise = pendingShutdown ?? loop.makePromise()
+                pendingShutdown = promise
+                return promise.futureResult
+            }
             isClosed = true
             return context.close()
+        }
+    }
+
+    /// The connect attempt ended, opened or not (on the loop): a shutdown waiting for it is told
+    /// once the channel is closed.
+    func connectEnded() {
+        guard let promise = pendingShutdown else { return }
+        pendingShutdown = nil
+        if let context, !isClosed {
+            isClosed = true
+            context.close(promise: promise)
+        } else {
+            promise.succeed()
         }
     }
 

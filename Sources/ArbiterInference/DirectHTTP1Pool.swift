@@ -219,10 +219,18 @@ final class DirectHTTP1Pool: Sendable {
             .whenComplete { result in
                 switch result {
                 case .success:
-                    conn.send(first)
+                    // `shutdown()` may have run while the connection was being opened (before
+                    // its channel existed, so it could not close it): the request must not go out.
+                    if self.state.withLockedValue({ $0.shutdown }) {
+                        conn.close()
+                        first.fail(InferenceError(.shutdown, "HTTP client is shut down", context: first.context))
+                    } else {
+                        conn.send(first)
+                    }
                 case .failure(let error):
                     self.connectFailed(conn, first: first, error: error)
                 }
+                conn.connectEnded()
             }
     }
 

@@ -132,21 +132,36 @@ struct DirectHTTP1PoolTests {
         await server.shutdown()
     }
 
-    @Test func shutdownFailsWaitingAndNewCalls() async throws {
-        let server = try await FakeInferenceServer.start(.init(latency: 5))
-        let client = try Self.client(server, maxConcurrency: 1)
-        // The first call may still be connecting at shutdown: it fails with `.shutdown` too.
-        let running = try client.start(Self.call(0), endpoint: 0, deadline: .now() + .seconds(30))
-        let waiting = try client.start(Self.call(1), endpoint: 0, deadline: .now() + .seconds(30))
-        try await Task.sleep(for: .milliseconds(50))
+    /// Shutdown while the first call's connection is still being opened (`false`) or once the
+    /// server holds that call (`true`). The server never answers, so no call can end on its own
+    /// whatever the machine's load: each must fail with `.shutdown`.
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func shutdownFailsRunningWaitingAndNewCalls(afterTheServerHasTheFirst: Bool) async throws {
+        let server = try await FakeInferenceServer.start(.init(faults: .burst(.hang, count: 1000)))
+        // By name, the connect waits for the resolver's thread: shutdown can then come before
+        // the first connection's channel exists.
+        let url = server.baseURL.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+        let client = try InferenceClient(
+            endpoints: [EndpointConfig(url: url, maxConcurrency: 1)], configuration: .init(connectTimeout: 5))
+        let running = try client.start(Self.call(0), endpoint: 0, deadline: .now() + .seconds(60))
+        let waiting = try client.start(Self.call(1), endpoint: 0, deadline: .now() + .seconds(60))
+        if afterTheServerHasTheFirst { try await Self.waitForRequests(server, 1) }
         try await client.shutdown()
-        for attempt in [running, waiting] {
-            do {
-                _ = try await attempt.futureResult.get()
-                Issue.record("call survived shutdown")
-            } catch let error as InferenceError {
-                #expect(error.code == .shutdown)
+        for (name, attempt) in [("running", running), ("waiting", waiting)] {
+            // A call sent after shutdown would hang here for good (the server never answers and
+            // the deadline sweeps are stopped): give up after 20 s instead.
+            let outcome = attempt.futureResult.eventLoop.makePromise(of: InferenceResponse.self)
+            attempt.futureResult.cascade(to: outcome)
+            let giveUp = outcome.futureResult.eventLoop.scheduleTask(in: .seconds(20)) {
+                outcome.fail(InferenceError(.timeout, "still running 20 s after shutdown", context: name))
             }
+            do {
+                _ = try await outcome.futureResult.get()
+                Issue.record("the \(name) call succeeded after shutdown")
+            } catch let error as InferenceError {
+                #expect(error.code == .shutdown, "\(name): \(error)")
+            }
+            giveUp.cancel()
         }
         let late = try client.start(Self.call(2), endpoint: 0, deadline: .now() + .seconds(1))
         do {
@@ -155,6 +170,8 @@ struct DirectHTTP1PoolTests {
         } catch let error as InferenceError {
             #expect(error.code == .shutdown)
         }
+        // At most the first call reached the server; the waiting one never did.
+        #expect(await server.stats().generationRequests <= 1)
         await server.shutdown()
     }
 
