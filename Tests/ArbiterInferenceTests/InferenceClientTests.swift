@@ -125,7 +125,7 @@ struct InferenceClientTests {
             var out: [(InferenceError.Code, Double?)] = []
             for k in 0..<8 {
                 do {
-                    _ = try await client.generate(call, endpoint: k == 7 ? 1 : 0, timeout: .milliseconds(1500))
+                    _ = try await client.generate(call, endpoint: k == 7 ? 1 : 0, timeout: .seconds(4))
                     out.append((.notImplemented, nil))
                 } catch let error as InferenceError {
                     out.append((error.code, error.retryAfter))
