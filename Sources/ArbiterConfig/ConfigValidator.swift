@@ -116,6 +116,7 @@ struct ConfigValidator {
         if p.maxConcurrency < 1 { report("policy.max_concurrency", "must be at least 1, found \(p.maxConcurrency)") }
         if p.timeoutSeconds <= 0 { report("policy.timeout_seconds", "must be positive") }
         if p.maxRetries < 0 { report("policy.max_retries", "must be ≥ 0") }
+        if !(p.unavailableTimeoutSeconds > 0) { report("policy.unavailable_timeout_seconds", "must be positive") }
         if let t = p.promptTemplate {
             if !t.contains("{prompt}") { report("policy.prompt_template", "must contain the `{prompt}` placeholder") }
             if p.api != .completions {
@@ -139,6 +140,7 @@ struct ConfigValidator {
         validateSamplingParams(j.sampling, field: "judge.sampling")
         checkFile(j.rubric, field: "judge.rubric", what: "rubric template")
         if j.maxRetries < 0 { report("judge.max_retries", "must be ≥ 0") }
+        if !(j.unavailableTimeoutSeconds > 0) { report("judge.unavailable_timeout_seconds", "must be positive") }
         if let b = j.callBudget, b < 1 { report("judge.call_budget", "must be at least 1") }
         if j.aggregator == .paper && !(j.floor >= -1 && j.floor <= 1) {
             report("judge.floor", "the `paper` aggregator scores in [-1, 1]; a floor of \(j.floor) is outside it")

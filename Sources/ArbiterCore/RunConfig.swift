@@ -414,6 +414,9 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
     public var timeoutSeconds: Double
     /// Retries per request before the endpoint is blamed and the request re-routed.
     public var maxRetries: Int
+    /// How long every endpoint may stay ejected (circuit breaker open) before waiting requests
+    /// fail, seconds; until one passes its probe, later requests fail at once.
+    public var unavailableTimeoutSeconds: Double
 
     enum CodingKeys: String, CodingKey {
         case model, api, endpoints, sampling
@@ -426,6 +429,7 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
         case stream
         case timeoutSeconds = "timeout_seconds"
         case maxRetries = "max_retries"
+        case unavailableTimeoutSeconds = "unavailable_timeout_seconds"
     }
 
     /// Creates a policy config.
@@ -433,8 +437,9 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
         model: String, api: InferenceAPI = .chat, endpoints: [EndpointConfig], sampling: SamplingParams = .init(),
         groupSize: Int = 8, promptsPerStep: Int = 16, maxConcurrency: Int = 256, requestMode: RequestMode = .nPerRequest,
         systemPrompt: String? = nil, promptTemplate: String? = nil, stream: Bool = false, timeoutSeconds: Double = 600,
-        maxRetries: Int = 5
+        maxRetries: Int = 5, unavailableTimeoutSeconds: Double = 600
     ) {
+        self.unavailableTimeoutSeconds = unavailableTimeoutSeconds
         self.model = model
         self.api = api
         self.endpoints = endpoints
@@ -465,6 +470,7 @@ public struct PolicyConfig: Codable, Sendable, Hashable {
         stream = try c.decode(.stream, default: false)
         timeoutSeconds = try c.decode(.timeoutSeconds, default: 600)
         maxRetries = try c.decode(.maxRetries, default: 5)
+        unavailableTimeoutSeconds = try c.decode(.unavailableTimeoutSeconds, default: 600)
     }
 }
 
@@ -541,6 +547,9 @@ public struct JudgeConfig: Codable, Sendable, Hashable {
     public var sampling: SamplingParams
     /// Maximum judge calls per run (nil: unlimited).
     public var callBudget: Int?
+    /// How long every judge endpoint may stay ejected before waiting calls fail (their
+    /// verdicts are then failed, never zeros), seconds.
+    public var unavailableTimeoutSeconds: Double
 
     enum CodingKeys: String, CodingKey {
         case model, api, endpoints, rubric, parser, aggregator
@@ -550,6 +559,7 @@ public struct JudgeConfig: Codable, Sendable, Hashable {
         case failurePolicy = "failure_policy"
         case floor, sampling
         case callBudget = "call_budget"
+        case unavailableTimeoutSeconds = "unavailable_timeout_seconds"
     }
 
     /// Creates a judge config.
@@ -557,8 +567,10 @@ public struct JudgeConfig: Codable, Sendable, Hashable {
         model: String, api: InferenceAPI = .chat, endpoints: [EndpointConfig], rubric: String,
         parser: VerdictParser = .strict, aggregator: RubricAggregator = .official, judgedText: JudgedText = .answer,
         stripThink: Bool = true, maxRetries: Int = 2, failurePolicy: VerdictFailurePolicy = .exclude, floor: Double = 0,
-        sampling: SamplingParams = SamplingParams(temperature: 0, maxTokens: 16, logprobs: false), callBudget: Int? = nil
+        sampling: SamplingParams = SamplingParams(temperature: 0, maxTokens: 16, logprobs: false), callBudget: Int? = nil,
+        unavailableTimeoutSeconds: Double = 600
     ) {
+        self.unavailableTimeoutSeconds = unavailableTimeoutSeconds
         self.model = model
         self.api = api
         self.endpoints = endpoints
@@ -589,5 +601,6 @@ public struct JudgeConfig: Codable, Sendable, Hashable {
         floor = try c.decode(.floor, default: 0)
         sampling = try c.decode(.sampling, default: SamplingParams(temperature: 0, maxTokens: 16, logprobs: false))
         callBudget = try c.decodeIfPresent(Int.self, forKey: .callBudget)
+        unavailableTimeoutSeconds = try c.decode(.unavailableTimeoutSeconds, default: 600)
     }
 }

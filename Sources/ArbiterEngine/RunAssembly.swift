@@ -58,17 +58,23 @@ public struct RunAssembly: Sendable {
             var policyConfig = SchedulerConfiguration(
                 policy: config.policy, staleness: training ? config.staleness : nil, initialVersion: initialVersion, seed: config.run.seed)
             policyConfig.generation.sampling.logprobs = config.policy.sampling.logprobs
-            let policy = try RolloutScheduler(configuration: policyConfig, logger: logger)
+            let noticeLog = SchedulerNoticeLog(store: store, runID: plan.runID, progress: progress, logger: logger)
+            services.append(noticeLog)
+            let policy = try RolloutScheduler(configuration: policyConfig, logger: logger, role: "policy", notices: noticeLog.continuation)
             services.append(policy)
             var judgeBackend: (any JudgeBackend)?
             if let judge = config.judge {
-                let scheduler = try RolloutScheduler(configuration: SchedulerConfiguration(judge: judge, seed: config.run.seed), logger: logger)
+                let scheduler = try RolloutScheduler(
+                    configuration: SchedulerConfiguration(judge: judge, seed: config.run.seed), logger: logger, role: "judge",
+                    notices: noticeLog.continuation)
                 services.append(scheduler)
                 judgeBackend = SchedulerJudgeBackend(scheduler: scheduler, api: judge.api)
             }
             var reference: RolloutScheduler?
             if let ref = config.reference {
-                let scheduler = try RolloutScheduler(configuration: SchedulerConfiguration(reference: ref, seed: config.run.seed), logger: logger)
+                let scheduler = try RolloutScheduler(
+                    configuration: SchedulerConfiguration(reference: ref, seed: config.run.seed), logger: logger, role: "reference",
+                    notices: noticeLog.continuation)
                 services.append(scheduler)
                 reference = scheduler
             }

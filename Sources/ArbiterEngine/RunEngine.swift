@@ -269,6 +269,7 @@ public final class RunEngine: Service, Sendable {
         var groups: [ScoredGroup] = []
         var keep: [Bool] = []
         var events: [EventRecord] = []
+        var firstError: String?
         var rejected = 0
         var extraSubmitted = 0
         var zeroVariance = 0
@@ -280,6 +281,7 @@ public final class RunEngine: Service, Sendable {
             }
             for (draw, result) in zip(draws, round) {
                 guard let group = result.group else {
+                    if firstError == nil { firstError = result.errors.first }
                     rejected += 1
                     await policy.recordRejected(1)
                     events.append(
@@ -312,8 +314,15 @@ public final class RunEngine: Service, Sendable {
             }
         }
         guard !groups.isEmpty else {
+            // The faults the message points to are logged before the run ends.
+            do {
+                try await store.appendEvents(events)
+            } catch {
+                logger.warning("could not record the step's faults", metadata: ["error": "\(error)"])
+            }
             throw EngineError(
-                .generationFailed, "no group of step \(step) got a rollout; see `arbiter status \(runID)` for the faults",
+                .generationFailed,
+                "no group of step \(step) got a rollout (first error: \(firstError ?? "none recorded")); see `arbiter status \(runID)` for the faults",
                 context: "policy.endpoints")
         }
         let records: [GroupRecord]

@@ -32,6 +32,8 @@ public struct InferenceError: Error, Sendable, Equatable, CustomStringConvertibl
         case shutdown
         /// The configuration cannot work (no endpoints, bad URL).
         case invalidConfiguration = "invalid_configuration"
+        /// Every endpoint stayed ejected for longer than the circuit breaker's `giveUpAfter`.
+        case unavailable = "endpoints_unavailable"
 
         public static func < (lhs: Code, rhs: Code) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -65,7 +67,7 @@ public struct InferenceError: Error, Sendable, Equatable, CustomStringConvertibl
             .missingChoices:
             true
         case .notImplemented, .invalidInput, .clientError, .deadlineExceeded, .cancelled, .shutdown,
-            .invalidConfiguration:
+            .invalidConfiguration, .unavailable:
             false
         }
     }

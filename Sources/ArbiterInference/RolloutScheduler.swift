@@ -78,6 +78,9 @@ public actor RolloutScheduler: Service {
     private nonisolated let events: AsyncStream<Event>
     private nonisolated let sink: AsyncStream<Event>.Continuation
     private nonisolated let completions: CompletionBatcher<Event>
+    /// What the scheduler serves ("policy", "judge", "reference"), in notices and logs.
+    public nonisolated let role: String
+    private nonisolated let notices: AsyncStream<SchedulerNotice>.Continuation?
 
     var machine: SchedulerStateMachine
     private var payloads: [CallID: Payload] = [:]
@@ -95,10 +98,12 @@ public actor RolloutScheduler: Service {
     private var draining = false
 
     /// Creates a scheduler. It creates (and owns) an ``InferenceClient`` for the configured
-    /// endpoints unless `client` is given.
-    public init(configuration: SchedulerConfiguration, client: InferenceClient? = nil, logger: Logger = Logger(label: "arbiter.inference"))
-        throws(InferenceError)
-    {
+    /// endpoints unless `client` is given. Ejections, recoveries and giving up are logged and,
+    /// with `notices`, yielded there as ``SchedulerNotice``s tagged with `role`.
+    public init(
+        configuration: SchedulerConfiguration, client: InferenceClient? = nil, logger: Logger = Logger(label: "arbiter.inference"),
+        role: String = "inference", notices: AsyncStream<SchedulerNotice>.Continuation? = nil
+    ) throws(InferenceError) {
         guard !configuration.endpoints.isEmpty else {
             throw InferenceError(.invalidConfiguration, "no endpoints configured")
         }
@@ -111,6 +116,8 @@ public actor RolloutScheduler: Service {
             self.ownsClient = true
         }
         self.logger = logger
+        self.role = role
+        self.notices = notices
         self.origin = .now()
         self.timerLoop = self.client.clients[0].http.eventLoopGroup.any()
         (self.events, self.sink) = AsyncStream.makeStream(of: Event.self)
@@ -125,9 +132,10 @@ public actor RolloutScheduler: Service {
     /// Runs a scheduler for the duration of `body`, then stops it and shuts its client down.
     public static func withRunning<T: Sendable>(
         _ configuration: SchedulerConfiguration, client: InferenceClient? = nil,
-        logger: Logger = Logger(label: "arbiter.inference"), _ body: (RolloutScheduler) async throws -> T
+        logger: Logger = Logger(label: "arbiter.inference"), notices: AsyncStream<SchedulerNotice>.Continuation? = nil,
+        _ body: (RolloutScheduler) async throws -> T
     ) async throws -> T {
-        let scheduler = try RolloutScheduler(configuration: configuration, client: client, logger: logger)
+        let scheduler = try RolloutScheduler(configuration: configuration, client: client, logger: logger, notices: notices)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await scheduler.run() }
             do {
@@ -384,8 +392,38 @@ public actor RolloutScheduler: Service {
             client.startHealthProbe(endpoint: endpoint, deadline: deadline).whenComplete { result in
                 sink.yield(.probeFinished(endpoint: endpoint, healthy: (try? result.get()) ?? false))
             }
+        case .endpointEjected(let endpoint, let error):
+            let breaker = configuration.circuitBreaker
+            notify(
+                .ejected, endpoint: endpoint,
+                "ejected after \(breaker.failureThreshold) failure(s) in a row, probed again in \(Self.format(breaker.openDuration)) s; last error: \(error)"
+            )
+        case .endpointRestored(let endpoint):
+            notify(.restored, endpoint: endpoint, "restored: passed its health probe, takes requests again")
+        case .gaveUp(let since):
+            let waited = Self.format(now() - since)
+            notify(
+                .gaveUp, endpoint: nil,
+                "gave up after \(waited) s with none usable: waiting requests failed, new ones fail until an endpoint passes its probe"
+            )
         }
         return nil
+    }
+
+    /// Logs a notice and yields it to the notice stream, if any.
+    private func notify(_ kind: SchedulerNotice.Kind, endpoint: Int?, _ message: String) {
+        let url = endpoint.map { client.clients[$0].baseURL }
+        let notice = SchedulerNotice(role: role, kind: kind, endpoint: url, message: message)
+        var metadata: Logger.Metadata = ["role": "\(role)", "notice": "\(kind.rawValue)"]
+        if let url { metadata["endpoint"] = "\(url)" }
+        // With a notice stream the run engine reports it; without one the log is all there is.
+        let level: Logger.Level = kind == .restored || notices != nil ? .notice : .warning
+        logger.log(level: level, "\(message)", metadata: metadata)
+        notices?.yield(notice)
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds >= 10 ? String(Int(seconds.rounded())) : String((seconds * 10).rounded() / 10)
     }
 
     /// Arms the single timer for the machine's next deadline.

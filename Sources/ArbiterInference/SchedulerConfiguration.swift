@@ -18,13 +18,21 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
     public var maxOpenDuration: Double
     /// Timeout of the `/health` probe that ends an ejection, seconds.
     public var probeTimeout: Double
+    /// How long every endpoint may stay ejected before waiting requests fail with
+    /// ``InferenceError/Code/unavailable``, seconds (nil: wait for ever). Until an endpoint
+    /// passes a probe again, requests that come later fail at once; probing goes on.
+    public var giveUpAfter: Double?
 
     /// Creates a policy.
-    public init(failureThreshold: Int = 5, openDuration: Double = 1, maxOpenDuration: Double = 30, probeTimeout: Double = 2) {
+    public init(
+        failureThreshold: Int = 5, openDuration: Double = 1, maxOpenDuration: Double = 30, probeTimeout: Double = 2,
+        giveUpAfter: Double? = 600
+    ) {
         self.failureThreshold = max(1, failureThreshold)
         self.openDuration = openDuration
         self.maxOpenDuration = max(openDuration, maxOpenDuration)
         self.probeTimeout = probeTimeout
+        self.giveUpAfter = giveUpAfter.map { max(0, $0) }
     }
 }
 
@@ -186,6 +194,7 @@ public struct SchedulerConfiguration: Sendable, Hashable {
                 systemPrompt: policy.systemPrompt, stream: policy.stream),
             maxInFlight: policy.maxConcurrency, attemptTimeout: policy.timeoutSeconds,
             maxRetriesPerEndpoint: policy.maxRetries,
+            circuitBreaker: CircuitBreakerPolicy(giveUpAfter: policy.unavailableTimeoutSeconds),
             admission: staleness.map { AdmissionPolicy(staleness: $0, policy: policy, initialVersion: initialVersion) },
             seed: seed)
     }
@@ -198,7 +207,7 @@ public struct SchedulerConfiguration: Sendable, Hashable {
                 model: judge.model, api: judge.api, requestMode: .onePerSample, sampling: judge.sampling,
                 returnTokenIDs: false),
             maxInFlight: judge.endpoints.reduce(0) { $0 + $1.maxConcurrency }, attemptTimeout: 120,
-            maxRetriesPerEndpoint: 5, seed: seed)
+            maxRetriesPerEndpoint: 5, circuitBreaker: CircuitBreakerPolicy(giveUpAfter: judge.unavailableTimeoutSeconds), seed: seed)
     }
 
     /// A reference model's scheduler (for ``RolloutScheduler/referenceLogprobMean(of:)``).

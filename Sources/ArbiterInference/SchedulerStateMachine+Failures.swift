@@ -1,7 +1,7 @@
 extension SchedulerStateMachine {
     /// Counts a failed attempt against its endpoint: error counters, the circuit breaker, and
     /// the pause a 429 asks for.
-    mutating func recordFailure(endpoint index: Int, error: InferenceError, now: Double) {
+    mutating func recordFailure(endpoint index: Int, error: InferenceError, now: Double, _ out: inout Output) {
         var e = endpoints[index]
         if error.code != .cancelled { e.metrics.errors[error.code, default: 0] += 1 }
         if error.code == .rateLimited {
@@ -19,6 +19,7 @@ extension SchedulerStateMachine {
         if case .closed(let failures) = e.breaker {
             if failures + 1 >= configuration.circuitBreaker.failureThreshold {
                 open(index, ejections: 1, now: now)
+                out.actions.append(.endpointEjected(endpoint: index, error: error))
             } else {
                 endpoints[index].breaker = .closed(failures: failures + 1)
             }
@@ -33,6 +34,36 @@ extension SchedulerStateMachine {
         if ejections == 1 || !endpoints[index].metrics.ejected { endpoints[index].metrics.ejections += 1 }
         endpoints[index].metrics.ejected = true
         timers.push(.probe(endpoint: index), at: now + duration)
+        updateAvailability(now: now)
+    }
+
+    /// Starts or stops the give-up clock: it runs while no endpoint is closed.
+    mutating func updateAvailability(now: Double) {
+        if endpoints.contains(where: \.isClosed) {
+            unavailableSince = nil
+            gaveUp = false
+        } else if unavailableSince == nil {
+            unavailableSince = now
+            if let limit = configuration.circuitBreaker.giveUpAfter { timers.push(.giveUp, at: now + limit) }
+        }
+    }
+
+    /// After giving up: fails every request that waits for an endpoint (queued or backing
+    /// off); requests still waiting for admission fail once admitted.
+    mutating func failWaitingCalls(now: Double, _ out: inout Output) {
+        guard gaveUp, let since = unavailableSince else { return }
+        var waiting: [CallID] = []
+        for (id, call) in calls {
+            switch call.state {
+            case .queued, .backingOff: waiting.append(id)
+            default: continue
+            }
+        }
+        let message = "no endpoint available: every endpoint has been ejected for \(Int((now - since).rounded())) s"
+        for id in waiting.sorted() {
+            let last = calls[id]?.lastError
+            failCall(id, error: InferenceError(.unavailable, message, context: last.map { "last error: \($0)" }), now: now, &out)
+        }
     }
 
     /// Puts a failed call back after a jittered backoff, on the same endpoint while it has

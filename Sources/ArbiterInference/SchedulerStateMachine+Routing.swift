@@ -60,6 +60,8 @@ extension SchedulerStateMachine {
 
     /// Starts queued requests while capacity allows.
     mutating func dispatchReady(now: Double, _ out: inout Output) {
+        // Given up on the endpoints: what waits for one fails at once (until one comes back).
+        if gaveUp { failWaitingCalls(now: now, &out) }
         var blocked = false
         while let id = queue.first {
             guard let call = calls[id], call.state == .queued else {

@@ -32,11 +32,12 @@ public struct GroupID: Hashable, Sendable, Comparable, CustomStringConvertible {
 /// Responsibilities: the global and per-endpoint in-flight caps; routing to the endpoint with
 /// the fewest outstanding requests (or tokens) with affinity for a group's samples; retries with
 /// jittered exponential backoff for retryable failures (honouring `Retry-After`); per-request
-/// deadlines; the circuit breaker (eject after consecutive failures, probe back with `/health`);
-/// optional hedging past the latency quantile; step deadlines that close groups partially;
-/// token-bucket rate limits; staleness admission; and the counters of ``SchedulerMetrics``.
-/// Requests are never dropped: a request fails only when its error is not retryable, its
-/// attempts are exhausted, or its deadline passes.
+/// deadlines; the circuit breaker (eject after consecutive failures, probe back with `/health`,
+/// give up once every endpoint has been ejected for `giveUpAfter`); optional hedging past the
+/// latency quantile; step deadlines that close groups partially; token-bucket rate limits;
+/// staleness admission; and the counters of ``SchedulerMetrics``. Requests are never dropped: a
+/// request fails only when its error is not retryable, its attempts are exhausted, its deadline
+/// passes, or no endpoint has been usable for longer than `giveUpAfter`.
 struct SchedulerStateMachine {
     /// What the executor must do.
     enum Action: Equatable, Sendable {
@@ -54,6 +55,14 @@ struct SchedulerStateMachine {
         case groupFinished(GroupID, partial: Bool)
         /// Send a `/health` probe to an ejected endpoint.
         case probe(endpoint: Int)
+        /// The endpoint was ejected after consecutive failures (the last one is `error`); it is
+        /// probed again later. Repeated ejections after failed probes are not reported again.
+        case endpointEjected(endpoint: Int, error: InferenceError)
+        /// An ejected endpoint passed its probe and takes requests again.
+        case endpointRestored(endpoint: Int)
+        /// Every endpoint has been ejected since `since` for longer than the breaker's
+        /// `giveUpAfter`: waiting requests failed with ``InferenceError/Code/unavailable``.
+        case gaveUp(since: Double)
     }
 
     /// Actions of one event, in order, and when the machine next needs a ``tick(now:)``.
@@ -129,6 +138,7 @@ struct SchedulerStateMachine {
         case groupDeadline(GroupID)
         case probe(endpoint: Int)
         case resume
+        case giveUp
     }
 
     struct Admission: Sendable {
@@ -159,6 +169,10 @@ struct SchedulerStateMachine {
     var roundRobin = 0
     var resumeTimerAt: Double?
     var shuttingDown = false
+    /// Since when no endpoint has been closed (all ejected or probing); nil while one is.
+    var unavailableSince: Double?
+    /// Whether the scheduler gave up waiting for an endpoint (until one passes a probe).
+    var gaveUp = false
     var startedAt: Double
     var counters = SchedulerMetrics(endpoints: [])
 
@@ -304,7 +318,7 @@ struct SchedulerStateMachine {
         var out = Output()
         guard let attempt = attempts.removeValue(forKey: id) else { return finish(out) }
         release(attempt, now: now)
-        recordFailure(endpoint: attempt.endpoint, error: error, now: now)
+        recordFailure(endpoint: attempt.endpoint, error: error, now: now, &out)
         guard var call = calls[attempt.call] else {
             dispatchReady(now: now, &out)
             return finish(out)
@@ -339,6 +353,8 @@ struct SchedulerStateMachine {
         if healthy {
             endpoints[index].breaker = .closed(failures: 0)
             endpoints[index].metrics.ejected = false
+            out.actions.append(.endpointRestored(endpoint: index))
+            updateAvailability(now: now)
         } else {
             endpoints[index].metrics.probeFailures += 1
             open(index, ejections: ejections + 1, now: now)
@@ -417,6 +433,13 @@ struct SchedulerStateMachine {
                 out.actions.append(.probe(endpoint: index))
             case .resume:
                 break
+            case .giveUp:
+                guard let since = unavailableSince, !gaveUp, let limit = configuration.circuitBreaker.giveUpAfter,
+                    now >= since + limit
+                else { continue }
+                gaveUp = true
+                out.actions.append(.gaveUp(since: since))
+                failWaitingCalls(now: now, &out)
             }
         }
         // Queued work first; hedges take what capacity is left.

@@ -48,6 +48,7 @@ struct ConfigLoaderTests {
         #expect(c.policy.api == .chat)
         #expect(c.advantage.estimator == "grpo")
         #expect(c.staleness.mode == .sync)
+        #expect(c.policy.unavailableTimeoutSeconds == 600)
         #expect(c.rewards.effectiveComponents.map(\.name) == ["outcome"])
         #expect(loaded.hash.count == 64)
         #expect(loaded.resolve("items.jsonl").path == s.dir.appendingPathComponent("items.jsonl").standardizedFileURL.path)
@@ -72,6 +73,16 @@ struct ConfigLoaderTests {
         #expect(issue.severity == .error)
         #expect(issue.message.contains("did you mean `group_size`"))
         #expect(issue.description.hasPrefix(url.relativePath + ":8:"))
+    }
+
+    @Test(arguments: ["0", "-5", ".nan"])
+    func unavailableTimeoutMustBePositive(_ value: String) throws {
+        let s = try Scratch()
+        let text = minimalConfig.replacingOccurrences(of: "  model: m", with: "  model: m\n  unavailable_timeout_seconds: \(value)")
+        let (_, issues) = ConfigLoader.check(try s.write("unavailable.yaml", text))
+        let issue = try #require(issues.first { $0.field == "policy.unavailable_timeout_seconds" })
+        #expect(issue.severity == .error && issue.message.contains("positive"))
+        #expect(issue.line == 8)
     }
 
     @Test func unknownTopLevelSectionIsAnError() throws {

@@ -61,8 +61,10 @@ struct FaultToleranceTests {
             hedging: hedging, seed: 99, transport: .init(connectTimeout: 1))
     }
 
-    static func run(_ configuration: SchedulerConfiguration) async throws -> ([GenerationResult], SchedulerMetrics) {
-        try await RolloutScheduler.withRunning(configuration) { scheduler in
+    static func run(
+        _ configuration: SchedulerConfiguration, notices: AsyncStream<SchedulerNotice>.Continuation? = nil
+    ) async throws -> ([GenerationResult], SchedulerMetrics) {
+        try await RolloutScheduler.withRunning(configuration, notices: notices) { scheduler in
             let results = try await scheduler.generateStep(requests())
             return (results, await scheduler.metrics())
         }
@@ -212,11 +214,20 @@ struct FaultToleranceTests {
         let expected = try await Self.baseline()
         let server = try await FakeInferenceServer.start(
             .init(latency: 0.002, faults: .burst(.crash(downFor: 0.2), from: 10, count: 1)))
-        let (results, m) = try await Self.run(Self.configuration([server]))
+        let (notices, sink) = AsyncStream.makeStream(of: SchedulerNotice.self)
+        let (results, m) = try await Self.run(Self.configuration([server]), notices: sink)
+        sink.finish()
         #expect(try Self.check(results) == expected)
         Self.checkAccounting(m, calls: Self.prompts * Self.samples)
         #expect(await server.stats().starts == 2, "the only server had to come back for the run to finish")
         #expect(m.endpoints[0].probes >= 1, "the endpoint was ejected and probed back")
+        // The outage was reported: ejected once, restored once, no give-up (600 s by default).
+        var kinds: [SchedulerNotice.Kind] = []
+        for await n in notices {
+            #expect(n.endpoint == server.baseURL && n.role == "inference")
+            kinds.append(n.kind)
+        }
+        #expect(kinds == [.ejected, .restored], "\(kinds)")
         await server.shutdown()
     }
 

@@ -255,6 +255,90 @@ struct SchedulerStateMachineTests {
         #expect(d.count == 1 && d[0].call == calls[0])
     }
 
+    static func failures(_ out: SchedulerStateMachine.Output) -> [(CallID, InferenceError)] {
+        out.actions.compactMap {
+            if case .callFailed(let c, let e) = $0 { return (c, e) }
+            return nil
+        }
+    }
+
+    static func reportsEjection(_ out: SchedulerStateMachine.Output) -> Bool {
+        out.actions.contains { if case .endpointEjected = $0 { true } else { false } }
+    }
+
+    @Test func ejectionAndRecoveryAreReportedOnce() {
+        var m = SchedulerStateMachine(
+            configuration: Self.configuration(
+                endpoints: 2, maxRetries: 100, breaker: CircuitBreakerPolicy(failureThreshold: 2, openDuration: 1)))
+        let (_, _, out) = m.submitGroup(costs: [1], needsAdmission: false, stepDeadline: nil, now: 0)
+        let onFirst = Self.dispatches(out)
+        #expect(onFirst.map(\.endpoint) == [0])
+        // A server error keeps the retry on the same endpoint; one failure is below the threshold.
+        #expect(!Self.reportsEjection(m.attemptFailed(onFirst[0].attempt, error: Self.serverError, now: 0.1)))
+        let retry = Self.dispatches(m.tick(now: 2))
+        #expect(retry.map(\.endpoint) == [0])
+        let second = m.attemptFailed(retry[0].attempt, error: Self.serverError, now: 2.1)
+        #expect(second.actions.contains(.endpointEjected(endpoint: 0, error: Self.serverError)))
+        // The other endpoint is up: no give-up clock.
+        #expect(m.unavailableSince == nil)
+        // A failed probe ejects again without a second report; a passed one reports the recovery.
+        #expect(m.tick(now: 3.1).actions.contains(.probe(endpoint: 0)))
+        #expect(!Self.reportsEjection(m.probeFinished(endpoint: 0, healthy: false, now: 3.1)))
+        #expect(m.tick(now: 5.1).actions.contains(.probe(endpoint: 0)))
+        #expect(m.probeFinished(endpoint: 0, healthy: true, now: 5.1).actions.contains(.endpointRestored(endpoint: 0)))
+    }
+
+    @Test func givesUpOnceEveryEndpointStaysEjectedThenFailsNewWorkAtOnceUntilOneReturns() {
+        var m = SchedulerStateMachine(
+            configuration: Self.configuration(
+                endpoints: 1, maxRetries: 100,
+                breaker: CircuitBreakerPolicy(failureThreshold: 1, openDuration: 1, maxOpenDuration: 4, giveUpAfter: 10)))
+        let (_, calls, out) = m.submitGroup(costs: [1, 1], needsAdmission: false, stepDeadline: nil, now: 0)
+        let d = Self.dispatches(out)
+        #expect(d.count == 2)
+        #expect(m.attemptFailed(d[0].attempt, error: Self.refused, now: 0.2).actions.contains(.endpointEjected(endpoint: 0, error: Self.refused)))
+        #expect(m.unavailableSince == 0.2)
+        // The second attempt fails too; the endpoint is already ejected: no second report.
+        #expect(!Self.reportsEjection(m.attemptFailed(d[1].attempt, error: Self.refused, now: 0.3)))
+        // Probes keep failing; until the give-up time (10.2) nothing is sent and nothing fails.
+        var probes = 0
+        for k in 1...20 {
+            let t = Double(k) * 0.5
+            let out = m.tick(now: t)
+            if out.actions.contains(.probe(endpoint: 0)) {
+                probes += 1
+                _ = m.probeFinished(endpoint: 0, healthy: false, now: t)
+            }
+            #expect(Self.dispatches(out).isEmpty && Self.failures(out).isEmpty, "at \(t)")
+        }
+        #expect(probes >= 3)
+        let gaveUp = m.tick(now: 10.25)
+        #expect(gaveUp.actions.contains(.gaveUp(since: 0.2)))
+        let failed = Self.failures(gaveUp)
+        #expect(failed.map(\.0).sorted() == calls.sorted())
+        #expect(failed.allSatisfy { $0.1.code == .unavailable && $0.1.context?.contains("refused") == true })
+        // Work submitted while given up fails at once, with the reason.
+        let (lateGroup, late, lateOut) = m.submitGroup(costs: [1], needsAdmission: false, stepDeadline: nil, now: 11)
+        let lateFailures = Self.failures(lateOut)
+        #expect(lateFailures.map(\.0) == late)
+        #expect(lateFailures.first?.1.code == .unavailable)
+        #expect(lateFailures.first?.1.message.contains("every endpoint has been ejected for 11 s") == true)
+        #expect(lateOut.actions.contains(.groupFinished(lateGroup, partial: true)))
+        // The endpoint passes a probe: reported, the clock stops, new work is sent again.
+        var probeAt = 11.0
+        var probed = false
+        for _ in 0..<40 where !probed {
+            probeAt += 0.25
+            probed = m.tick(now: probeAt).actions.contains(.probe(endpoint: 0))
+        }
+        #expect(probed)
+        #expect(m.probeFinished(endpoint: 0, healthy: true, now: probeAt).actions.contains(.endpointRestored(endpoint: 0)))
+        #expect(!m.gaveUp && m.unavailableSince == nil)
+        let (_, _, backOut) = m.submitGroup(costs: [1], needsAdmission: false, stepDeadline: nil, now: probeAt + 0.1)
+        #expect(Self.dispatches(backOut).count == 1)
+        #expect(Self.failures(backOut).isEmpty)
+    }
+
     // MARK: Hedging
 
     @Test func hedgesASlowRequestAndCancelsTheLoser() {
