@@ -17,21 +17,30 @@ struct CrashConsistencyTests {
             "audit", "stress-writer", "--store", path, "--run", "crash", "--groups-per-step", "24", "--samples", "4",
             "--judge-calls", "3", "--flush-rows", "150",
         ]
-        let out = Pipe()
+        // Output goes to a file that is polled: blocking reads on a pipe would hold a cooperative
+        // thread for the writer's lifetime and stall every other test of the run.
+        let outPath = TestFiles.freshPath("writer-out.txt")
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        defer { try? out.close() }
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
+        let (exited, done) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        p.terminationHandler = { _ in
+            done.yield()
+            done.finish()
+        }
         try p.run()
         // Wait for the third commit, then kill at a point inside the next step's writes.
         var seen = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !seen.contains("committed 2\n") && Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !seen.contains("committed 2\n") && p.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(2))
+            seen = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(), as: UTF8.self)
         }
         try await Task.sleep(for: .milliseconds(extraDelayMillis))
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        for await _ in exited {}
         #expect(p.terminationReason == .uncaughtSignal, "the writer exited by itself: \(seen)")
         #expect(seen.contains("committed 2"), "the writer never committed three steps: \(seen)")
 
@@ -81,7 +90,7 @@ struct CrashConsistencyTests {
         }
         // A resumed writer continues the chain after the last committed step.
         try store.close()
-        let resumed = try TestFiles.run(
+        let resumed = try await TestFiles.run(
             arbiter,
             ["audit", "stress-writer", "--store", path, "--run", "crash", "--steps", "1", "--groups-per-step", "24", "--samples", "4", "--judge-calls", "3"])
         #expect(resumed.status == 0, "\(resumed.err)")

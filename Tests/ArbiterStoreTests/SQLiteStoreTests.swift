@@ -131,12 +131,12 @@ struct SQLiteStoreTests {
         try await TamperCase.populateThreeSteps(store)
         try store.close()
 
-        let ok = try TestFiles.run(arbiter, ["audit", "verify", SampleLog.runID, "--store", path])
+        let ok = try await TestFiles.run(arbiter, ["audit", "verify", SampleLog.runID, "--store", path])
         #expect(ok.status == 0, "\(ok.out)\(ok.err)")
         #expect(ok.out.contains("OK, 3 committed step(s) verified"))
 
         // Change one judge verdict of step 1 with the shell (the trigger must go first).
-        let edit = try TestFiles.run(
+        let edit = try await TestFiles.run(
             sqlite3,
             [
                 path,
@@ -146,23 +146,23 @@ struct SQLiteStoreTests {
                 """,
             ])
         #expect(edit.status == 0, "\(edit.err)")
-        let bad = try TestFiles.run(arbiter, ["audit", "verify", SampleLog.runID, "--store", path])
+        let bad = try await TestFiles.run(arbiter, ["audit", "verify", SampleLog.runID, "--store", path])
         #expect(bad.status == 1, "\(bad.out)\(bad.err)")
         #expect(bad.out.contains("FAILED at step 1"), "\(bad.out)")
 
         // A deletion in step 0 is reported first.
-        let delete = try TestFiles.run(
+        let delete = try await TestFiles.run(
             sqlite3,
             [
                 path,
                 "DROP TRIGGER judge_calls_no_delete; DELETE FROM judge_calls WHERE call_index = 0 AND rollout_key = (SELECT min(rollout_key) FROM rollouts);",
             ])
         #expect(delete.status == 0, "\(delete.err)")
-        let worse = try TestFiles.run(arbiter, ["audit", "verify", SampleLog.runID, "--store", path, "--json"])
+        let worse = try await TestFiles.run(arbiter, ["audit", "verify", SampleLog.runID, "--store", path, "--json"])
         #expect(worse.status == 1)
         #expect(worse.out.contains("\"step\" : 0"), "\(worse.out)")
 
-        let missing = try TestFiles.run(arbiter, ["audit", "verify", "no-such-run", "--store", path])
+        let missing = try await TestFiles.run(arbiter, ["audit", "verify", "no-such-run", "--store", path])
         #expect(missing.status == 2)
     }
 
@@ -172,7 +172,7 @@ struct SQLiteStoreTests {
         let store = try SQLiteRewardStore(path: path)
         _ = try await SampleLog.populate(store)
         try store.close()
-        let jsonl = try TestFiles.run(arbiter, ["export", SampleLog.runID, "--store", path, "--format", "jsonl"])
+        let jsonl = try await TestFiles.run(arbiter, ["export", SampleLog.runID, "--store", path, "--format", "jsonl"])
         #expect(jsonl.status == 0, "\(jsonl.err)")
         let lines = jsonl.out.split(separator: "\n")
         #expect(lines.count == 24)
@@ -180,15 +180,15 @@ struct SQLiteStoreTests {
             let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(obj["type"] as? String == "rollout" && obj["run_id"] as? String == SampleLog.runID)
         }
-        let csv = try TestFiles.run(arbiter, ["export", SampleLog.runID, "--store", path, "--format", "csv", "--what", "verdicts", "--steps", "0"])
+        let csv = try await TestFiles.run(arbiter, ["export", SampleLog.runID, "--store", path, "--format", "csv", "--what", "verdicts", "--steps", "0"])
         #expect(csv.status == 0, "\(csv.err)")
         let records = RewardStoreConformance.parseCSV(csv.out)
         #expect(records.count == 37)
         #expect(records.first == VerdictExportRow.csvHeader)
-        let steps = try TestFiles.run(arbiter, ["export", SampleLog.runID, "--store", path, "--what", "steps"])
+        let steps = try await TestFiles.run(arbiter, ["export", SampleLog.runID, "--store", path, "--what", "steps"])
         #expect(steps.out.split(separator: "\n").count == 2)
         #expect(steps.out.contains("\"type\":\"step\""))
-        let none = try TestFiles.run(arbiter, ["export", "nope", "--store", path])
+        let none = try await TestFiles.run(arbiter, ["export", "nope", "--store", path])
         #expect(none.status == 2 && none.out.isEmpty)
     }
 }

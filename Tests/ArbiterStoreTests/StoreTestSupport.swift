@@ -58,19 +58,38 @@ enum TestFiles {
     }
 
     /// Runs a program to completion; returns status, stdout and stderr.
+    ///
+    /// Waits without blocking a thread (output goes to files, the exit arrives through the
+    /// termination handler): a blocked cooperative thread stalls every other test of the run.
     @discardableResult
-    static func run(_ exe: URL, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ exe: URL, _ args: [String]) async throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = exe
         p.arguments = args
-        let out = Pipe(), err = Pipe()
+        let outURL = freshPath("out.txt"), errURL = freshPath("err.txt")
+        FileManager.default.createFile(atPath: outURL, contents: nil)
+        FileManager.default.createFile(atPath: errURL, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: outURL)
+            try? FileManager.default.removeItem(atPath: errURL)
+        }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outURL))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errURL))
         p.standardOutput = out
         p.standardError = err
+        let (exited, done) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(1))
+        p.terminationHandler = { process in
+            done.yield(process.terminationStatus)
+            done.finish()
+        }
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        var status: Int32 = -1
+        for await s in exited { status = s }
+        try? out.close()
+        try? err.close()
+        let o = (try? Data(contentsOf: URL(fileURLWithPath: outURL))) ?? Data()
+        let e = (try? Data(contentsOf: URL(fileURLWithPath: errURL))) ?? Data()
+        return (status, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 }
 
