@@ -44,6 +44,14 @@ struct MetricsExporter: Sendable {
             Double($0.status.undeliveredBatches)
         }
         family("arbiter_run_last_step_reward_mean", .gauge, "Training reward mean of the last committed step.") { $0.lastStepRewardMean }
+        out.family(
+            "arbiter_run_events_total", .counter,
+            help: "Events logged, by kind (fault, retry, hedge, ejection, warning, info); endpoint ejections and give-ups show here as they happen.")
+        for r in runs {
+            for kind in EventKind.allCases {
+                out.sample("arbiter_run_events_total", ["run": r.summary.run.id, "kind": kind.rawValue], Double(r.status.eventCounts[kind.rawValue] ?? 0))
+            }
+        }
         return out.text
     }
 }

@@ -42,6 +42,13 @@ struct MetricsTests {
         #expect(value("arbiter_run_last_step_reward_mean", "run-b") == 0.7)
         #expect(value("arbiter_run_committed_steps", "run-c") == 0)
         #expect(value("arbiter_run_last_step_reward_mean", "run-c") == nil, "no committed step, no sample")
+        func events(_ run: String, _ kind: String) -> Double? {
+            samples.first { $0.name == "arbiter_run_events_total" && $0.labels == ["run": run, "kind": kind] }?.value
+        }
+        #expect(events("run-a", "ejection") == 1)
+        #expect(events("run-a", "fault") == 0, "every kind has a sample, zero included")
+        #expect(events("run-c", "ejection") == 0)
+        #expect(typed["arbiter_run_events_total"] == "counter")
         #expect(typed["arbiter_run_rollouts_total"] == "counter")
         #expect(typed["arbiter_run_committed_steps"] == "gauge")
 
