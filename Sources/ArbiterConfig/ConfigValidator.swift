@@ -125,6 +125,7 @@ struct ConfigValidator {
         }
         if let r = config.reference {
             validateEndpoints(r.endpoints, field: "reference.endpoints")
+            if !(r.unavailableTimeoutSeconds > 0) { report("reference.unavailable_timeout_seconds", "must be positive") }
         }
     }
 

@@ -480,11 +480,26 @@ public struct ReferenceConfig: Codable, Sendable, Hashable {
     public var model: String
     /// Endpoints.
     public var endpoints: [EndpointConfig]
+    /// How long every reference endpoint may stay ejected before waiting calls fail, seconds.
+    public var unavailableTimeoutSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case model, endpoints
+        case unavailableTimeoutSeconds = "unavailable_timeout_seconds"
+    }
 
     /// Creates a reference config.
-    public init(model: String, endpoints: [EndpointConfig]) {
+    public init(model: String, endpoints: [EndpointConfig], unavailableTimeoutSeconds: Double = 600) {
         self.model = model
         self.endpoints = endpoints
+        self.unavailableTimeoutSeconds = unavailableTimeoutSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(String.self, forKey: .model)
+        endpoints = try c.decode([EndpointConfig].self, forKey: .endpoints)
+        unavailableTimeoutSeconds = try c.decode(.unavailableTimeoutSeconds, default: 600)
     }
 }
 

@@ -217,6 +217,7 @@ public struct SchedulerConfiguration: Sendable, Hashable {
             generation: GenerationSettings(
                 model: reference.model, api: .completions, requestMode: .onePerSample,
                 sampling: SamplingParams(temperature: 0, maxTokens: 1, logprobs: true)),
-            maxInFlight: reference.endpoints.reduce(0) { $0 + $1.maxConcurrency }, attemptTimeout: 120, seed: seed)
+            maxInFlight: reference.endpoints.reduce(0) { $0 + $1.maxConcurrency }, attemptTimeout: 120,
+            circuitBreaker: CircuitBreakerPolicy(giveUpAfter: reference.unavailableTimeoutSeconds), seed: seed)
     }
 }
