@@ -236,16 +236,15 @@ public final class RunEngine: Service, Sendable {
 
     /// Waits until every batch is acknowledged; fails when delivery is paused on a rejection.
     func drain(_ outbox: BatchOutbox) async throws {
-        while true {
-            let snapshot = await outbox.snapshot
-            if let paused = snapshot.paused {
-                throw EngineError(
-                    .trainerRejected,
-                    "the trainer rejected a batch; the run is paused, nothing was dropped (fix the trainer, then `arbiter resume \(runID) --retry-rejected`): \(paused)",
-                    context: "trainer")
-            }
-            if snapshot.pending == 0 { return }
-            try await Task.sleep(for: .milliseconds(20))
+        do {
+            try await outbox.waitUntilDrained()
+        } catch let error as TrainerError {
+            // Paused on a rejection (at once or while waiting); anything else (shutdown) as is.
+            guard await outbox.snapshot.paused != nil else { throw error }
+            throw EngineError(
+                .trainerRejected,
+                "the trainer rejected a batch; the run is paused, nothing was dropped (fix the trainer, then `arbiter resume \(runID) --retry-rejected`): \(error)",
+                context: "trainer")
         }
     }
 

@@ -66,6 +66,7 @@ public actor BatchOutbox: Service {
     private var payloads: [String: Data] = [:]
     private var steps: [String: Int] = [:]
     private var capacityWaiters: [Int: AsyncStream<Result<Void, TrainerError>>.Continuation] = [:]
+    private var drainWaiters: [Int: AsyncStream<Result<Void, TrainerError>>.Continuation] = [:]
     private var nextWaiter = 0
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -160,6 +161,38 @@ public actor BatchOutbox: Service {
         machine.cancelCapacityRequest(waiter: id)
         try Task.checkCancellation()
         throw CancellationError()
+    }
+
+    /// Suspends until every batch is acknowledged and its acknowledgement recorded (the tracker
+    /// then knows the last version); returns at once when nothing is pending.
+    ///
+    /// - Throws: the rejection when delivery is paused on one (at once, or when it happens),
+    ///   ``TrainerError/Code/shutdown`` when the outbox stops first, `CancellationError` when the
+    ///   calling task is cancelled.
+    public func waitUntilDrained() async throws {
+        if let outcome = drainOutcome { return try outcome.get() }
+        let id = nextWaiter
+        nextWaiter += 1
+        let (stream, continuation) = AsyncStream.makeStream(of: Result<Void, TrainerError>.self, bufferingPolicy: .bufferingNewest(1))
+        drainWaiters[id] = continuation
+        defer { drainWaiters[id] = nil }
+        for await result in stream {
+            try result.get()
+            return
+        }
+        // The stream ends early only when this task is cancelled.
+        try Task.checkCancellation()
+        throw CancellationError()
+    }
+
+    /// How a drain wait ends now, or nil while it must go on waiting.
+    private var drainOutcome: Result<Void, TrainerError>? {
+        switch machine.phase {
+        case .loading: nil
+        case .paused(let error): .failure(error)
+        case .finished: .failure(TrainerError(.shutdown, "the outbox has shut down"))
+        case .running: machine.pending + recording == 0 ? .success(()) : nil
+        }
     }
 
     /// Unacknowledged batches (the queue depth).
@@ -323,6 +356,14 @@ public actor BatchOutbox: Service {
                 capacityWaiters[id]?.yield(.failure(error))
                 capacityWaiters[id]?.finish()
             }
+        }
+        // Every change of queue or phase passes here: settle the drain waits it decides.
+        if !drainWaiters.isEmpty, let outcome = drainOutcome {
+            for (_, waiter) in drainWaiters {
+                waiter.yield(outcome)
+                waiter.finish()
+            }
+            drainWaiters.removeAll()
         }
     }
 }

@@ -110,4 +110,59 @@ struct BatchOutboxTests {
         }
         #expect(await transport.delivered == [batch.id])
     }
+    @Test func drainWaitsForEveryAcknowledgementAndTheTrackerHasTheVersion() async throws {
+        // Two failures before the first acknowledgement: the drain must outlast the retries.
+        let transport = ScriptedTransport(
+            [.transportFailure(message: "refused"), .serverError(status: 500, retryAfter: nil, message: "boom")],
+            then: .accepted(policyVersion: 7, status: 200))
+        let tracker = PolicyVersionTracker(initial: 0)
+        let box = BatchOutbox(
+            store: InMemoryOutboxStore(), transport: transport, configuration: .init(maxPendingBatches: 4, retry: fastRetry),
+            tracker: tracker, logger: testLogger("test.outbox"))
+        try await withTimeout {
+            try await withServices([box]) {
+                try await box.submit(TestBatches.batch(step: 1))
+                try await box.submit(TestBatches.batch(step: 2))
+                try await box.waitUntilDrained()
+                #expect(await box.queueDepth == 0)
+                #expect(await box.snapshot.delivered == 2)
+                #expect(await tracker.current == 7)
+                // Nothing pending: returns at once.
+                try await box.waitUntilDrained()
+            }
+        }
+        #expect(await transport.delivered.count == 4)
+    }
+
+    @Test func drainFailsWithTheRejectionAndIsCancellable() async throws {
+        let rejecting = ScriptedTransport([], then: .rejected(status: 422, message: "bad advantages"))
+        let box = outbox(rejecting, maxPending: 4)
+        try await withTimeout {
+            try await withServices([box]) {
+                try await box.submit(TestBatches.batch(step: 1))
+                do {
+                    try await box.waitUntilDrained()
+                    Issue.record("a drain past a rejection succeeded")
+                } catch let error as TrainerError {
+                    #expect(error.code == .rejected && error.message.contains("bad advantages"), "\(error)")
+                }
+                // Paused: a later drain fails at once too.
+                await #expect(throws: TrainerError.self) { try await box.waitUntilDrained() }
+            }
+        }
+        let busy = ScriptedTransport([], then: .backOff(status: 503, retryAfter: .seconds(30), message: "busy"))
+        let slow = outbox(busy, maxPending: 4)
+        try await withTimeout {
+            try await withServices([slow]) {
+                try await slow.submit(TestBatches.batch(step: 1))
+                await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await slow.waitUntilDrained() }
+                    await eventually { await busy.delivered.count == 1 }
+                    group.cancelAll()
+                    await #expect(throws: CancellationError.self) { try await group.next() }
+                }
+                #expect(await slow.queueDepth == 1)
+            }
+        }
+    }
 }
