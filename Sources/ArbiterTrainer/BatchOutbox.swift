@@ -148,19 +148,8 @@ public actor BatchOutbox: Service {
             if let version = lastAcknowledged, let tracker { _ = try await tracker.waitUntil(atLeast: version) }
             return
         case .fail(let error): throw error
-        case .suspend: break
+        case .suspend: try await suspend(.capacity, id: id)
         }
-        let (stream, continuation) = AsyncStream.makeStream(of: Result<Void, TrainerError>.self, bufferingPolicy: .bufferingNewest(1))
-        capacityWaiters[id] = continuation
-        defer { capacityWaiters[id] = nil }
-        for await result in stream {
-            try result.get()
-            return
-        }
-        // The stream ends early only when this task is cancelled.
-        machine.cancelCapacityRequest(waiter: id)
-        try Task.checkCancellation()
-        throw CancellationError()
     }
 
     /// Suspends until every batch is acknowledged and its acknowledgement recorded (the tracker
@@ -173,14 +162,30 @@ public actor BatchOutbox: Service {
         if let outcome = drainOutcome { return try outcome.get() }
         let id = nextWaiter
         nextWaiter += 1
+        try await suspend(.drain, id: id)
+    }
+
+    private enum Wait { case capacity, drain }
+
+    /// Suspends waiter `id` until ``execute(_:)`` settles it; cancellation ends the wait.
+    private func suspend(_ wait: Wait, id: Int) async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: Result<Void, TrainerError>.self, bufferingPolicy: .bufferingNewest(1))
-        drainWaiters[id] = continuation
-        defer { drainWaiters[id] = nil }
+        switch wait {
+        case .capacity: capacityWaiters[id] = continuation
+        case .drain: drainWaiters[id] = continuation
+        }
+        defer {
+            switch wait {
+            case .capacity: capacityWaiters[id] = nil
+            case .drain: drainWaiters[id] = nil
+            }
+        }
         for await result in stream {
             try result.get()
             return
         }
         // The stream ends early only when this task is cancelled.
+        if wait == .capacity { machine.cancelCapacityRequest(waiter: id) }
         try Task.checkCancellation()
         throw CancellationError()
     }
