@@ -94,6 +94,12 @@ public final class RunEngine: Service, Sendable {
 
     static func now() -> Double { Date().timeIntervalSince1970 }
 
+    /// The run's schedulers (policy, then judge and reference when configured), whose retries
+    /// and hedges each step logs.
+    var schedulers: [RolloutScheduler] {
+        [policy] + [(pipeline.judgeBackend as? SchedulerJudgeBackend)?.scheduler, pipeline.reference].compactMap { $0 }
+    }
+
     /// Runs until the configured steps are done (train), the dataset is covered (eval), a graceful
     /// shutdown, or an error.
     public func run() async throws {
@@ -254,6 +260,8 @@ public final class RunEngine: Service, Sendable {
     func runStep(_ step: Int, schedule: inout PromptSchedule) async throws -> Bool {
         let started = ContinuousClock.now
         let judgeBefore = await pipeline.judgeStats().calls
+        var countersBefore: [SchedulerMetrics] = []
+        for s in schedulers { countersBefore.append(await s.metrics()) }
         let target = config.policy.promptsPerStep
         var sampler: DynamicSampler
         do {
@@ -346,6 +354,10 @@ public final class RunEngine: Service, Sendable {
             handOff = try await self.handOff(records, step: step, outbox: outbox)
         }
         failpoint?.check(.afterHandOff, step: step)
+        for (s, before) in zip(schedulers, countersBefore) {
+            events += SchedulerActivity.events(
+                role: s.role, before: before, after: await s.metrics(), runID: runID, step: step, at: Self.now())
+        }
         if !events.isEmpty { try await store.appendEvents(events) }
         let version = await tracker?.current
         _ = try await store.commitStep(runID: runID, step: step, policyVersion: version, committedAt: Self.now())

@@ -78,6 +78,9 @@ public struct SchedulerMetrics: Sendable, Hashable {
     /// Seconds since the scheduler started.
     public var elapsed = 0.0
 
+    /// Counters at zero for `endpoints` (tests and reports build snapshots with it).
+    public init(endpoints: [EndpointMetrics]) { self.endpoints = endpoints }
+
     /// Failed attempts by cause, over all endpoints.
     public var errors: [InferenceError.Code: Int] {
         endpoints.reduce(into: [:]) { acc, e in

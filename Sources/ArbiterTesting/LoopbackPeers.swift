@@ -16,10 +16,11 @@ public struct LoopbackPeers: Sendable {
 
     /// Starts the peers, runs `body`, stops them.
     public static func with<T: Sendable>(
-        policy behaviour: FakeBehaviour, policyLatency: Double = 0, trainer: ReferenceTrainer.Configuration = .init(),
-        _ body: (LoopbackPeers) async throws -> T
+        policy behaviour: FakeBehaviour, policyLatency: Double = 0, policyFaults: FakeInferenceServer.FaultPlan = .none,
+        trainer: ReferenceTrainer.Configuration = .init(), _ body: (LoopbackPeers) async throws -> T
     ) async throws -> T {
-        let policy = try await FakeInferenceServer.start(.init(model: "policy", latency: policyLatency, behaviour: behaviour))
+        let policy = try await FakeInferenceServer.start(
+            .init(model: "policy", latency: policyLatency, faults: policyFaults, behaviour: behaviour))
         let judge = try await FakeInferenceServer.start(.init(model: "judge", behaviour: .judge))
         let reference = try await FakeInferenceServer.start(.init(model: "reference"))
         do {

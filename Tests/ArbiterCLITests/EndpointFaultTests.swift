@@ -3,10 +3,32 @@ import ArbiterTesting
 import Foundation
 import Testing
 
-/// A run whose policy endpoint is down: it says so at once, records the ejection, and after
-/// `unavailable_timeout_seconds` ends with an error instead of waiting for ever.
-@Suite("Run loop: every policy endpoint down")
-struct EndpointOutageTests {
+/// Endpoint faults during a run, as the user and the log see them.
+@Suite("Run loop: endpoint faults")
+struct EndpointFaultTests {
+    /// A flaky policy server: the step's retries are one `retry` event with the failures by code.
+    @Test func retriesOfAStepAreLoggedAsOneEvent() async throws {
+        try await RunPeers.with(policy: .multipleChoice(style: "answer_tag"), policyFaults: .burst(.status(503), count: 3)) { peers in
+            let dir = try RunFixtures.directory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let store = dir.appendingPathComponent("log.sqlite")
+            let config = try RunFixtures.write(RunFixtures.tom(peers, store: store, steps: 2), in: dir)
+            let result = await (try CLIProcess.start(["run", config.path, "--run-id", "flaky", "--json-progress"])).wait()
+            #expect(result.status == 0, "\(result.stderr)")
+            let log = try SQLiteRewardStore(path: store.path)
+            defer { try? log.close() }
+            let retries = try await log.events(runID: "flaky", limit: nil).filter { $0.kind == .retry }
+            #expect(retries.count == 1, "\(retries.map(\.message))")
+            let event = try #require(retries.first)
+            #expect(event.step == 0 && event.source == "policy")
+            #expect(event.message.contains("3 attempt(s) retried during step 0") && event.message.contains("server_error 3"), "\(event.message)")
+            #expect(event.details?.contains(peers.policy.baseURL) == true)
+            #expect(try await log.verify(runID: "flaky").ok)
+        }
+    }
+
+    /// A run whose policy endpoint is down: it says so at once, records the ejection, and after
+    /// `unavailable_timeout_seconds` ends with an error instead of waiting for ever.
     @Test func aDeadPolicyEndpointIsReportedThenTheRunFailsClearly() async throws {
         try await RunPeers.with(policy: .multipleChoice(style: "answer_tag")) { peers in
             let dir = try RunFixtures.directory()
