@@ -62,12 +62,14 @@ public struct RunAssembly: Sendable {
             services.append(noticeLog)
             let policy = try RolloutScheduler(configuration: policyConfig, logger: logger, role: "policy", notices: noticeLog.continuation)
             services.append(policy)
+            var schedulers = [policy]
             var judgeBackend: (any JudgeBackend)?
             if let judge = config.judge {
                 let scheduler = try RolloutScheduler(
                     configuration: SchedulerConfiguration(judge: judge, seed: config.run.seed), logger: logger, role: "judge",
                     notices: noticeLog.continuation)
                 services.append(scheduler)
+                schedulers.append(scheduler)
                 judgeBackend = SchedulerJudgeBackend(scheduler: scheduler, api: judge.api)
             }
             var reference: RolloutScheduler?
@@ -76,6 +78,7 @@ public struct RunAssembly: Sendable {
                     configuration: SchedulerConfiguration(reference: ref, seed: config.run.seed), logger: logger, role: "reference",
                     notices: noticeLog.continuation)
                 services.append(scheduler)
+                schedulers.append(scheduler)
                 reference = scheduler
             }
             let pipeline = try RewardPipeline(config: config, judgeBackend: judgeBackend, reference: reference)
@@ -92,7 +95,8 @@ public struct RunAssembly: Sendable {
             }
             let engine = try RunEngine(
                 plan: plan, store: store, policy: policy, pipeline: pipeline, outbox: outbox, tracker: tracker, progress: progress,
-                logger: logger, failpoint: environment["ARBITER_FAILPOINT"].flatMap(Failpoint.init))
+                logger: logger, failpoint: environment["ARBITER_FAILPOINT"].flatMap(Failpoint.init),
+                schedulers: schedulers)
             services.append(engine)
             return RunAssembly(engine: engine, services: services, policy: policy, outbox: outbox, trainerClient: trainerClient)
         } catch {

@@ -58,18 +58,22 @@ public final class RunEngine: Service, Sendable {
     let progress: ProgressReporter
     let logger: Logger
     let failpoint: Failpoint?
+    /// Every scheduler of the run (policy, judge, reference) whose retries and hedges each step logs.
+    let schedulers: [RolloutScheduler]
 
     var config: RunConfig { plan.config }
     var runID: String { plan.runID }
     var isTraining: Bool { config.run.mode == .train }
 
-    /// Creates the engine.
+    /// Creates the engine. `schedulers` are the run's schedulers whose retries and hedges each
+    /// step logs (nil: the policy's only).
     public init(
         plan: RunPlan, store: any RewardStore, policy: RolloutScheduler, pipeline: RewardPipeline, outbox: BatchOutbox?,
         tracker: PolicyVersionTracker?, progress: ProgressReporter, logger: Logger = Logger(label: "arbiter.engine"),
-        failpoint: Failpoint? = nil
+        failpoint: Failpoint? = nil, schedulers: [RolloutScheduler]? = nil
     ) throws {
         self.failpoint = failpoint
+        self.schedulers = schedulers ?? [policy]
         self.plan = plan
         self.store = store
         self.policy = policy
@@ -93,12 +97,6 @@ public final class RunEngine: Service, Sendable {
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
-
-    /// The run's schedulers (policy, then judge and reference when configured), whose retries
-    /// and hedges each step logs.
-    var schedulers: [RolloutScheduler] {
-        [policy] + [(pipeline.judgeBackend as? SchedulerJudgeBackend)?.scheduler, pipeline.reference].compactMap { $0 }
-    }
 
     /// Runs until the configured steps are done (train), the dataset is covered (eval), a graceful
     /// shutdown, or an error.
@@ -244,9 +242,8 @@ public final class RunEngine: Service, Sendable {
     func drain(_ outbox: BatchOutbox) async throws {
         do {
             try await outbox.waitUntilDrained()
-        } catch let error as TrainerError {
-            // Paused on a rejection (at once or while waiting); anything else (shutdown) as is.
-            guard await outbox.snapshot.paused != nil else { throw error }
+        } catch let error as TrainerError where error.code != .shutdown {
+            // Paused on a rejection (at once or while waiting).
             throw EngineError(
                 .trainerRejected,
                 "the trainer rejected a batch; the run is paused, nothing was dropped (fix the trainer, then `arbiter resume \(runID) --retry-rejected`): \(error)",

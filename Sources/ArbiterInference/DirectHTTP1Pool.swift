@@ -220,9 +220,9 @@ final class DirectHTTP1Pool: Sendable {
                 switch result {
                 case .success:
                     // `shutdown()` may have run while the connection was being opened (before
-                    // its channel existed, so it could not close it): the request must not go out.
+                    // its channel existed): the request must not go out. The connection's own
+                    // shutdown closes it (at once, or in `connectEnded()` when it ran earlier).
                     if self.state.withLockedValue({ $0.shutdown }) {
-                        conn.close()
                         first.fail(InferenceError(.shutdown, "HTTP client is shut down", context: first.context))
                     } else {
                         conn.send(first)

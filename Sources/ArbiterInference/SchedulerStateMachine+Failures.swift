@@ -51,7 +51,7 @@ extension SchedulerStateMachine {
     /// After giving up: fails every request that waits for an endpoint (queued or backing
     /// off); requests still waiting for admission fail once admitted.
     mutating func failWaitingCalls(now: Double, _ out: inout Output) {
-        guard gaveUp, let since = unavailableSince else { return }
+        guard let since = unavailableSince else { return }
         var waiting: [CallID] = []
         for (id, call) in calls {
             switch call.state {

@@ -65,8 +65,8 @@ public actor BatchOutbox: Service {
     private var machine: OutboxStateMachine
     private var payloads: [String: Data] = [:]
     private var steps: [String: Int] = [:]
-    private var capacityWaiters: [Int: AsyncStream<Result<Void, TrainerError>>.Continuation] = [:]
-    private var drainWaiters: [Int: AsyncStream<Result<Void, TrainerError>>.Continuation] = [:]
+    /// Suspended capacity and drain requests, by waiter id.
+    private var waiters: [Int: AsyncStream<Result<Void, TrainerError>>.Continuation] = [:]
     private var nextWaiter = 0
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -141,15 +141,7 @@ public actor BatchOutbox: Service {
     public func waitForCapacity() async throws {
         let id = nextWaiter
         nextWaiter += 1
-        switch machine.requestCapacity(waiter: id) {
-        case .proceed:
-            // An acknowledgement may still be on its way to the tracker: capacity implies the
-            // tracker knows the version of every acknowledged batch.
-            if let version = lastAcknowledged, let tracker { _ = try await tracker.waitUntil(atLeast: version) }
-            return
-        case .fail(let error): throw error
-        case .suspend: try await suspend(.capacity, id: id)
-        }
+        try await settle(machine.requestCapacity(waiter: id), waiter: id)
     }
 
     /// Suspends until every batch is acknowledged and its acknowledgement recorded (the tracker
@@ -159,45 +151,34 @@ public actor BatchOutbox: Service {
     ///   ``TrainerError/Code/shutdown`` when the outbox stops first, `CancellationError` when the
     ///   calling task is cancelled.
     public func waitUntilDrained() async throws {
-        if let outcome = drainOutcome { return try outcome.get() }
         let id = nextWaiter
         nextWaiter += 1
-        try await suspend(.drain, id: id)
+        try await settle(machine.requestDrain(waiter: id), waiter: id)
     }
 
-    private enum Wait { case capacity, drain }
-
-    /// Suspends waiter `id` until ``execute(_:)`` settles it; cancellation ends the wait.
-    private func suspend(_ wait: Wait, id: Int) async throws {
+    /// Carries out the machine's decision on a capacity or drain request: return, throw, or
+    /// suspend until ``execute(_:)`` resumes or fails waiter `id`; cancellation ends the wait.
+    private func settle(_ decision: OutboxStateMachine.CapacityDecision, waiter id: Int) async throws {
+        switch decision {
+        case .proceed:
+            // An acknowledgement may still be on its way to the tracker: going on implies the
+            // tracker knows the version of every acknowledged batch.
+            if let version = lastAcknowledged, let tracker { _ = try await tracker.waitUntil(atLeast: version) }
+            return
+        case .fail(let error): throw error
+        case .suspend: break
+        }
         let (stream, continuation) = AsyncStream.makeStream(of: Result<Void, TrainerError>.self, bufferingPolicy: .bufferingNewest(1))
-        switch wait {
-        case .capacity: capacityWaiters[id] = continuation
-        case .drain: drainWaiters[id] = continuation
-        }
-        defer {
-            switch wait {
-            case .capacity: capacityWaiters[id] = nil
-            case .drain: drainWaiters[id] = nil
-            }
-        }
+        waiters[id] = continuation
+        defer { waiters[id] = nil }
         for await result in stream {
             try result.get()
             return
         }
         // The stream ends early only when this task is cancelled.
-        if wait == .capacity { machine.cancelCapacityRequest(waiter: id) }
+        machine.cancelRequest(waiter: id)
         try Task.checkCancellation()
         throw CancellationError()
-    }
-
-    /// How a drain wait ends now, or nil while it must go on waiting.
-    private var drainOutcome: Result<Void, TrainerError>? {
-        switch machine.phase {
-        case .loading: nil
-        case .paused(let error): .failure(error)
-        case .finished: .failure(TrainerError(.shutdown, "the outbox has shut down"))
-        case .running: machine.pending + recording == 0 ? .success(()) : nil
-        }
     }
 
     /// Unacknowledged batches (the queue depth).
@@ -353,22 +334,14 @@ public actor BatchOutbox: Service {
 
     private func execute(_ action: OutboxStateMachine.WaiterAction) {
         for id in action.resume {
-            capacityWaiters[id]?.yield(.success(()))
-            capacityWaiters[id]?.finish()
+            waiters[id]?.yield(.success(()))
+            waiters[id]?.finish()
         }
         if let error = action.error {
             for id in action.fail {
-                capacityWaiters[id]?.yield(.failure(error))
-                capacityWaiters[id]?.finish()
+                waiters[id]?.yield(.failure(error))
+                waiters[id]?.finish()
             }
-        }
-        // Every change of queue or phase passes here: settle the drain waits it decides.
-        if !drainWaiters.isEmpty, let outcome = drainOutcome {
-            for (_, waiter) in drainWaiters {
-                waiter.yield(outcome)
-                waiter.finish()
-            }
-            drainWaiters.removeAll()
         }
     }
 }

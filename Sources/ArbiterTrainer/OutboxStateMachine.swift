@@ -1,7 +1,7 @@
 import ArbiterCore
 
 /// The outbox's decisions as a value type: delivery order, retry schedule, pausing on rejection, and
-/// the capacity bound. It performs no I/O and reads no clock; ``BatchOutbox`` executes its actions.
+/// the capacity bound and drain waits. It performs no I/O and reads no clock; ``BatchOutbox`` executes its actions.
 ///
 /// Invariants: batches are sent strictly in queue order, one at a time; a batch leaves the queue only
 /// when acknowledged; a rejected batch stays at the head and pauses delivery until an operator
@@ -17,14 +17,14 @@ struct OutboxStateMachine: Sendable {
         case finished
     }
 
-    /// What a capacity request comes to.
+    /// What a capacity or drain request comes to.
     enum CapacityDecision: Sendable, Equatable {
         case proceed
         case suspend
         case fail(TrainerError)
     }
 
-    /// What to do with suspended capacity waiters.
+    /// What to do with suspended capacity and drain waiters.
     struct WaiterAction: Sendable, Equatable {
         var resume: [Int] = []
         var fail: [Int] = []
@@ -46,11 +46,11 @@ struct OutboxStateMachine: Sendable {
 
     /// What follows a finished attempt.
     enum AttemptAction: Sendable, Equatable {
-        /// The batch is delivered: record it, resume these capacity waiters.
+        /// The batch is delivered: record it, resume these capacity and drain waiters.
         case delivered(PolicyVersion, resume: [Int])
         /// Record the failed attempt, wait this long, then ask ``nextDelivery()`` again.
         case retry(after: Duration)
-        /// Record the rejection; fail these capacity waiters with the error; stop sending.
+        /// Record the rejection; fail these capacity and drain waiters with the error; stop sending.
         case pause(TrainerError, failWaiters: [Int])
         /// The outcome was for a batch that is not in flight (ignored).
         case ignore
@@ -67,6 +67,8 @@ struct OutboxStateMachine: Sendable {
     private(set) var inFlight: String?
     /// Suspended capacity requests, first come first served.
     private(set) var capacityWaiters: [Int] = []
+    /// Suspended drain requests; all resume when the queue is empty (they take no slot).
+    private(set) var drainWaiters: [Int] = []
 
     init(maxPending: Int, retryPolicy: RetryPolicy) {
         self.maxPending = max(1, maxPending)
@@ -123,9 +125,22 @@ struct OutboxStateMachine: Sendable {
         }
     }
 
-    /// A suspended capacity request was cancelled.
-    mutating func cancelCapacityRequest(waiter: Int) {
+    /// A caller asks to wait until every batch is acknowledged.
+    mutating func requestDrain(waiter: Int) -> CapacityDecision {
+        switch phase {
+        case .finished: return .fail(TrainerError(.shutdown, "the outbox has shut down"))
+        case .paused(let error): return .fail(error)
+        case .running where queue.isEmpty: return .proceed
+        case .loading, .running:
+            drainWaiters.append(waiter)
+            return .suspend
+        }
+    }
+
+    /// A suspended capacity or drain request was cancelled.
+    mutating func cancelRequest(waiter: Int) {
         capacityWaiters.removeAll { $0 == waiter }
+        drainWaiters.removeAll { $0 == waiter }
     }
 
     // MARK: - Delivery
@@ -185,21 +200,31 @@ struct OutboxStateMachine: Sendable {
 
     private mutating func pause(_ error: TrainerError) -> AttemptAction {
         phase = .paused(error)
-        let failed = capacityWaiters
-        capacityWaiters = []
-        return .pause(error, failWaiters: failed)
+        return .pause(error, failWaiters: takeAllWaiters())
     }
 
+    /// Capacity waiters up to the free slots, and every drain waiter once the queue is empty.
     private mutating func resumeWaitersWithinCapacity() -> WaiterAction {
         let free = max(0, maxPending - queue.count)
-        let resumed = Array(capacityWaiters.prefix(free))
+        var resumed = Array(capacityWaiters.prefix(free))
         capacityWaiters.removeFirst(resumed.count)
+        if queue.isEmpty {
+            resumed += drainWaiters
+            drainWaiters = []
+        }
         return WaiterAction(resume: resumed)
     }
 
     private mutating func failAllWaiters(_ error: TrainerError) -> WaiterAction {
-        let failed = capacityWaiters
-        capacityWaiters = []
+        let failed = takeAllWaiters()
         return WaiterAction(fail: failed, error: failed.isEmpty ? nil : error)
+    }
+
+    private mutating func takeAllWaiters() -> [Int] {
+        defer {
+            capacityWaiters = []
+            drainWaiters = []
+        }
+        return capacityWaiters + drainWaiters
     }
 }

@@ -155,13 +155,51 @@ struct OutboxStateMachineTests {
             let r = m.requestCapacity(waiter: 5)
             #expect(r == .suspend)
         }
-        m.cancelCapacityRequest(waiter: 4)
+        m.cancelRequest(waiter: 4)
         _ = m.enqueued("c")
         _ = m.nextDelivery()
         do {
             let r = m.attemptFinished(batchID: "b", outcome: .accepted(policyVersion: 2, status: 200), jitterSample: 0)
             #expect(r == .delivered(2, resume: [5]))
         }
+    }
+
+    @Test func drainWaitersResumeTogetherWhenTheQueueEmptiesAndTakeNoSlot() {
+        var m = running(["a", "b"], max: 3)
+        #expect(m.requestDrain(waiter: 1) == .suspend)
+        #expect(m.requestDrain(waiter: 2) == .suspend)
+        // A drain waiter holds no slot: capacity is still granted (2 of 3 pending).
+        #expect(m.requestCapacity(waiter: 3) == .proceed)
+        _ = m.nextDelivery()
+        let first = m.attemptFinished(batchID: "a", outcome: .accepted(policyVersion: 1, status: 200), jitterSample: 0)
+        #expect(first == .delivered(1, resume: []), "b is still pending")
+        m.cancelRequest(waiter: 2)
+        _ = m.nextDelivery()
+        let second = m.attemptFinished(batchID: "b", outcome: .accepted(policyVersion: 2, status: 200), jitterSample: 0)
+        #expect(second == .delivered(2, resume: [1]), "the cancelled drain waiter is not resumed")
+        #expect(m.drainWaiters.isEmpty)
+        #expect(m.requestDrain(waiter: 4) == .proceed, "nothing pending")
+    }
+
+    @Test func drainFailsOnRejectionAndShutdownAndWaitsForTheLoad() {
+        var loading = OutboxStateMachine(maxPending: 2, retryPolicy: policy)
+        #expect(loading.requestDrain(waiter: 1) == .suspend)
+        #expect(loading.loaded(batchIDs: [], rejection: nil) == OutboxStateMachine.WaiterAction(resume: [1]))
+        var m = running(["a"])
+        #expect(m.requestDrain(waiter: 2) == .suspend)
+        _ = m.nextDelivery()
+        let rejected = m.attemptFinished(batchID: "a", outcome: .rejected(status: 422, message: "no"), jitterSample: 0)
+        guard case .pause(let error, let failed) = rejected else {
+            Issue.record("a rejection did not pause: \(rejected)")
+            return
+        }
+        #expect(failed == [2])
+        #expect(m.requestDrain(waiter: 3) == .fail(error))
+        var other = running(["x"])
+        #expect(other.requestDrain(waiter: 5) == .suspend)
+        let finish = other.finish()
+        #expect(finish.fail == [5] && finish.error?.code == .shutdown)
+        #expect(other.requestDrain(waiter: 6) == .fail(TrainerError(.shutdown, "the outbox has shut down")))
     }
 
     @Test func waitersSuspendUntilTheStoreIsLoaded() {
